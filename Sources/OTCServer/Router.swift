@@ -1,0 +1,111 @@
+public import OTCCore
+import OTCProto
+import OTCStore
+import OTCWire
+import Logging
+import Metrics
+import Foundation
+
+/// Routes a Call to its method: lookup, access, admission, context, handler, status mapping.
+/// Knows no domain: services arrive as a `MethodTable` filled in by the composition root.
+public final class Router: Sendable {
+    let table: MethodTable
+    let admission: Admission
+    let configuration: ServerConfiguration
+
+    public init(table: MethodTable, configuration: ServerConfiguration) {
+        self.table = table
+        self.configuration = configuration
+        self.admission = Admission(limits: configuration.admission)
+    }
+
+    /// Runs one call to completion and returns its Reply. Never throws: every failure is a status.
+    func dispatch(_ call: Otc_Wire_V1_Call, principal: Principal, logger connectionLogger: Logger,
+                  started: ContinuousClock.Instant) async -> Otc_Wire_V1_Reply {
+        let requestID = UUID().uuidString.lowercased()
+        var logger = connectionLogger
+        logger[metadataKey: "request_id"] = "\(requestID)"
+        logger[metadataKey: "method"] = "\(call.method)"
+        if !call.tenant.isEmpty { logger[metadataKey: "tenant"] = "\(call.tenant)" }
+
+        var reply = Otc_Wire_V1_Reply()
+        reply.callID = call.callID
+        reply.endOfStream = true
+        var tenantLabel = call.tenant.isEmpty ? "-" : call.tenant
+        var methodLabel = "unknown"
+        do {
+            guard let method = table.methods[call.method] else {
+                throw OTCError(.unimplemented, "method '\(call.method)' does not exist on this server; names look like /otc.orders.v1.OrderService/CreateOrder")
+            }
+            methodLabel = method.name
+            let tenant = call.tenant.isEmpty ? nil : try TenantSlug.parse(call.tenant)
+            if let tenant, case .erp(_, let bound, _) = principal, bound != tenant {
+                throw OTCError.permissionDenied("this API key belongs to client '\(bound)'; it cannot act for '\(tenant)'")
+            }
+            let minimumRole = try Admission.authorize(principal, tenant: tenant, method: method)
+            let timeout = try timeout(call.timeoutMs)
+            if !call.idempotencyKey.isEmpty, call.idempotencyKey.count > 200 {
+                throw OTCError.invalidArgument("idempotency_key is longer than 200 characters")
+            }
+            if tenant == nil { tenantLabel = "-" }
+            try admission.acquire(tenant: tenant, service: method.service)
+            defer { admission.release(tenant: tenant, service: method.service) }
+
+            let context = CallContext(
+                requestID: requestID, method: method.name, principal: principal, tenant: tenant,
+                deadline: started + timeout,
+                idempotencyKey: call.idempotencyKey.isEmpty ? nil : call.idempotencyKey,
+                requestDigest: method.mutating ? SecretKeeper.sha256(Array(method.name.utf8) + [0] + Array(call.payload)) : [],
+                minimumRole: minimumRole, logger: logger)
+            reply.payload = Data(try await method.handler(Array(call.payload), context))
+            reply.replayed = context.replay.isSet
+            if Task.isCancelled { throw CancellationError() }
+            reply.status = Otc_Wire_V1_Status(code: .ok, message: "")
+        } catch {
+            reply.payload = Data()
+            reply.status = Self.status(for: error, logger: logger)
+        }
+        let elapsed = ContinuousClock.now - started
+        record(reply: reply, method: methodLabel, tenant: tenantLabel, elapsed: elapsed, logger: logger)
+        return reply
+    }
+
+    private func timeout(_ milliseconds: UInt32) throws -> Duration {
+        guard milliseconds > 0 else { return configuration.defaultTimeout }
+        let requested = Duration.milliseconds(Int64(milliseconds))
+        guard requested <= configuration.maximumTimeout else {
+            throw OTCError.invalidArgument(
+                "timeout_ms \(milliseconds) is above the server's maximum of \(configuration.maximumTimeout.wholeMilliseconds) ms")
+        }
+        return requested
+    }
+
+    /// Maps any error to a wire status. Internal causes are logged with the request id, never sent.
+    static func status(for error: any Error, logger: Logger) -> Otc_Wire_V1_Status {
+        let otc: OTCError
+        switch error {
+        case let convertible as any OTCErrorConvertible: otc = convertible.otcError
+        case is CancellationError: otc = OTCError(.cancelled, "the call was cancelled")
+        default: otc = .internal(error)
+        }
+        if otc.code == .internalError {
+            logger.error("call failed", metadata: ["error": "\(String(reflecting: otc.cause ?? error))"])
+        }
+        let code = Otc_Wire_V1_StatusCode(rawValue: otc.code.rawValue) ?? .unknown
+        return Otc_Wire_V1_Status(code: code, message: otc.message, details: otc.details)
+    }
+
+    private func record(reply: Otc_Wire_V1_Reply, method: String, tenant: String, elapsed: Duration, logger: Logger) {
+        let status = "\(reply.status.code)"
+        Counter(label: "otc_calls_total", dimensions: [("method", method), ("tenant", tenant), ("status", status)]).increment()
+        Timer(label: "otc_call_duration_seconds", dimensions: [("method", method)]).recordNanoseconds(
+            elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
+        let level: Logger.Level = reply.status.code == .ok
+            ? (elapsed > configuration.slowCallThreshold ? .info : .debug)
+            : (reply.status.code == .internal ? .error : .info)
+        logger.log(level: level, "call completed", metadata: [
+            "status": "\(status)", "latency_ms": "\(elapsed.wholeMilliseconds)",
+            "message": "\(reply.status.message)", "replayed": "\(reply.replayed)",
+        ])
+    }
+}
