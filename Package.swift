@@ -112,12 +112,24 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        .target(
+            name: "OTCApp",
+            dependencies: [
+                "OTCServer", "OTCStore", "OTCAdmin", "OTCReceivables", "OTCOrders", "OTCCore", "OTCProto",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
+            swiftSettings: strictSettings
+        ),
         .executableTarget(
             name: "otcd",
             dependencies: [
-                "OTCServer", "OTCStore", "OTCAdmin", "OTCReceivables", "OTCOrders", "OTCCore",
+                "OTCApp", "OTCServer", "OTCStore", "OTCCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -132,6 +144,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strictSettings
         ),
@@ -147,7 +161,8 @@ let package = Package(
         .testTarget(
             name: "OTCUnitTests",
             dependencies: [
-                "OTCWire", "OTCCore", "OTCProto", "OTCOrders", "OTCServer",
+                "OTCWire", "OTCCore", "OTCProto", "OTCOrders", "OTCReceivables", "OTCServer",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOTestUtils", package: "swift-nio"),
@@ -157,7 +172,8 @@ let package = Package(
         .testTarget(
             name: "OTCIntegrationTests",
             dependencies: [
-                "OTCServer", "OTCClient", "OTCStore", "OTCAdmin", "OTCReceivables", "OTCOrders", "OTCCore", "OTCProto",
+                "OTCApp", "OTCServer", "OTCClient", "OTCStore", "OTCAdmin", "OTCReceivables", "OTCOrders", "OTCCore", "OTCProto", "OTCWire",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),

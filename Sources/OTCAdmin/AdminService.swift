@@ -149,7 +149,7 @@ public struct AdminService: RPCService {
         let (credential, key) = try await control.issueCredential(
             tenant: slug, name: "\(slug)-erp", scopes: request.erpScopes.map { Scope($0) }, certificateFingerprint: nil,
             context: context)
-        let tenant = try await control.setTenantStatus(slug, to: "active", reason: "onboarded", context: context)
+        let tenant = try await control.completeOnboarding(slug, context: context)
         context.logger.info("tenant onboarded", metadata: ["tenant": "\(slug)", "schema": "\(from)→\(to)"])
         return .with {
             $0.tenant = Self.tenantMessage(tenant)

@@ -22,6 +22,13 @@ public struct RPCMethod: Sendable {
     public let mutating: Bool
     public let handler: Handler
 
+    public init(name: String, access: MethodAccess, mutating: Bool, handler: @escaping Handler) {
+        self.name = name
+        self.access = access
+        self.mutating = mutating
+        self.handler = handler
+    }
+
     /// The service part of the name ("otc.orders.v1.OrderService"), used for bulkheads and metrics.
     public var service: String {
         let trimmed = name.hasPrefix("/") ? name.dropFirst() : Substring(name)

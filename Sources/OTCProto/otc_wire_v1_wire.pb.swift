@@ -426,7 +426,7 @@ public nonisolated struct Otc_Wire_V1_Call: Sendable {
   /// 0 = the server default (30 s). Becomes the transaction's statement_timeout.
   public var timeoutMs: UInt32 = 0
 
-  /// Required on mutating methods; a retry with the same key returns the first result.
+  /// Honoured by mutating methods: a retry with the same key returns the first result.
   public var idempotencyKey: String = String()
 
   public var metadata: Dictionary<String,String> = [:]

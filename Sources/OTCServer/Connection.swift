@@ -124,6 +124,7 @@ struct Connection {
             return try await refuse(.unavailable, "the server is draining this connection; reconnect and retry")
         }
         let router = router
+        let channel = self.channel.channel
         let maxFrame = configuration.limits.maxFrameBytes
         let task = Task {
             var reply = await router.dispatch(call, principal: principal, logger: logger, started: started)
@@ -144,11 +145,13 @@ struct Connection {
                 reply.status = Otc_Wire_V1_Status(code: .resourceExhausted,
                                                   message: "the response is larger than the frame limit; ask for a smaller page")
             }
-            try? await outbound.write(.with { $0.reply = reply })
+            // Written through the channel, not the async writer: this task may be cancelled
+            // (Cancel, deadline), and a cancelled task cannot yield to NIOAsyncWriter.
+            channel.writeAndFlush(Otc_Wire_V1_ServerFrame.with { $0.reply = reply }, promise: nil)
             calls.done(call.callID)
         }
         let deadline = call.timeoutMs > 0 ? Duration.milliseconds(Int64(call.timeoutMs)) : configuration.defaultTimeout
-        let timer = channel.channel.eventLoop.scheduleTask(in: .milliseconds(deadline.wholeMilliseconds)) {
+        let timer = channel.eventLoop.scheduleTask(in: .milliseconds(deadline.wholeMilliseconds)) {
             calls.cancel(call.callID, reason: .deadline)
         }
         calls.attach(call.callID, task: task, timer: timer)

@@ -29,7 +29,7 @@ public final class MetricsHTTPServer: Service, Sendable {
             .bind(host: host, port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline()
-                    return try NIOAsyncChannel<HTTPServerRequestPart, HTTPPart<HTTPResponseHead, ByteBuffer>>(
+                    return try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(
                         wrappingChannelSynchronously: channel)
                 }
             }
@@ -43,7 +43,7 @@ public final class MetricsHTTPServer: Service, Sendable {
         }
     }
 
-    private func serve(_ connection: NIOAsyncChannel<HTTPServerRequestPart, HTTPPart<HTTPResponseHead, ByteBuffer>>) async throws {
+    private func serve(_ connection: NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>) async throws {
         try await connection.executeThenClose { inbound, outbound in
             var path = ""
             for try await part in inbound {
@@ -67,7 +67,7 @@ public final class MetricsHTTPServer: Service, Sendable {
                     headers.add(name: "Content-Type", value: type)
                     headers.add(name: "Content-Length", value: "\(body.utf8.count)")
                     try await outbound.write(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers)))
-                    try await outbound.write(.body(ByteBuffer(string: body)))
+                    try await outbound.write(.body(.byteBuffer(ByteBuffer(string: body))))
                     try await outbound.write(.end(nil))
                 }
             }

@@ -43,6 +43,19 @@ extension ControlPlane {
         }
     }
 
+    /// Marks a tenant active once every onboarding step has succeeded.
+    public func completeOnboarding(_ slug: TenantSlug, context: CallContext) async throws -> TenantRecord {
+        try await client.withTransaction(logger: logger) { conn in
+            try await conn.query(
+                """
+                UPDATE otc_control.tenants SET status = 'active', status_reason = '', updated_at = now()
+                WHERE slug = \(slug.rawValue) AND status = 'onboarding'
+                """, logger: logger)
+            try await audit(context, action: "tenant.onboarded", subject: slug.rawValue, tenant: slug, on: conn)
+        }
+        return try await tenant(slug)
+    }
+
     public func tenant(_ slug: TenantSlug) async throws -> TenantRecord {
         let rows = try await client.query(
             PostgresQuery(unsafeSQL: "SELECT \(Self.tenantColumns) FROM otc_control.tenants WHERE slug = $1",

@@ -172,7 +172,7 @@ public struct TenantTransaction: Sendable {
         let rows = try await query(
             """
             INSERT INTO tasks (kind, subject_type, subject_id, title, sla_due_at, rules_version, details)
-            VALUES (\(kind), \(subjectType), \(subjectID), \(title), now() + make_interval(hours => \(hours)), \(rules.version), \(json)::jsonb)
+            VALUES (\(kind), \(subjectType), \(subjectID), \(title), now() + make_interval(hours => \(hours)::int), \(rules.version), \(json)::jsonb)
             RETURNING id
             """)
         for try await id in rows.decode(UUID.self) { return id }

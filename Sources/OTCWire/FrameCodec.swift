@@ -49,9 +49,10 @@ public struct FrameDecoder<Message: SwiftProtobuf.Message & Sendable>: ByteToMes
     public mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
         let state = try decode(context: context, buffer: &buffer)
         if state == .needMoreData, buffer.readableBytes > 0 {
-            disarmPartialTimer()
-            throw WireError.truncatedFrame(
+            let error = WireError.truncatedFrame(
                 received: buffer.readableBytes, expected: WireProtocol.headerBytes + (expectedLength ?? 0))
+            disarmPartialTimer()
+            throw error
         }
         return state
     }

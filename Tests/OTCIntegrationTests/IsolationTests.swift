@@ -1,0 +1,111 @@
+import Foundation
+import OTCClient
+import OTCProto
+import OTCServer
+import SwiftProtobuf
+import PostgresNIO
+import Testing
+
+/// Tenant isolation is the first security property: these tests try to break it.
+@Suite("Tenant isolation")
+struct IsolationTests {
+    @Test func erpKeyCannotNameAnotherTenantNorSeeItsOrders() async throws {
+        try await withServer { server in
+            let admin = try await server.admin()
+            let (a, keyA) = try await server.onboard("iso_a", admin: admin)
+            let (b, keyB) = try await server.onboard("iso_b", admin: admin)
+            let erpA = try await server.connect(.apiKey(keyA))
+            let erpB = try await server.connect(.apiKey(keyB))
+            let _: Otc_Customers_V1_Customer = try await erpB.call(Method.upsertCustomer, tenant: b, request: Fixtures.customer("C-B"))
+            let orderB: Otc_Orders_V1_Order = try await erpB.call(Method.createOrder, tenant: b, request: Fixtures.order("SO-B", customer: "C-B"))
+
+            // Naming tenant B with A's key.
+            let denied = await expectStatus(.permissionDenied) {
+                let _: Otc_Orders_V1_ListOrdersResponse = try await erpA.call(Method.listOrders, tenant: b, request: Otc_Orders_V1_ListOrdersRequest())
+            }
+            #expect(denied?.message.contains(a) == true)
+            await expectStatus(.permissionDenied) {
+                let _: Otc_Orders_V1_Order = try await erpA.call(Method.createOrder, tenant: b, request: Fixtures.order("SO-X", customer: "C-B"))
+            }
+            // B's order id used within A.
+            var get = Otc_Orders_V1_GetOrderRequest()
+            get.id = orderB.id
+            await expectStatus(.notFound) {
+                let _: Otc_Orders_V1_Order = try await erpA.call(Method.getOrder, tenant: a, request: get)
+            }
+            var ship = Otc_Orders_V1_RecordShipmentRequest()
+            ship.orderID = orderB.id
+            ship.shipmentRef = "DN"
+            ship.lines = [.with { $0.lineNo = 1; $0.quantity = 1 }]
+            await expectStatus(.notFound) {
+                let _: Otc_Orders_V1_RecordShipmentResponse = try await erpA.call(Method.recordShipment, tenant: a, request: ship)
+            }
+            // Same order_ref in both tenants is fine: they are separate books.
+            let _: Otc_Customers_V1_Customer = try await erpA.call(Method.upsertCustomer, tenant: a, request: Fixtures.customer("C-B"))
+            let orderA: Otc_Orders_V1_Order = try await erpA.call(Method.createOrder, tenant: a, request: Fixtures.order("SO-B", customer: "C-B"))
+            #expect(orderA.id != orderB.id)
+            // Admin methods are not for ERP keys.
+            await expectStatus(.permissionDenied) {
+                let _: Otc_Admin_V1_ListTenantsResponse = try await erpA.call(Method.admin + "ListTenants", request: Otc_Admin_V1_ListTenantsRequest())
+            }
+            #expect(try await server.count("orders", tenant: b) == 1)
+        }
+    }
+
+    @Test func serverRoleWithoutTenantRoleReadsNothing() async throws {
+        try await withServer { server in
+            let admin = try await server.admin()
+            let (tenant, key) = try await server.onboard("iso_raw", admin: admin)
+            let erp = try await server.connect(.apiKey(key))
+            let _: Otc_Customers_V1_Customer = try await erp.call(Method.upsertCustomer, tenant: tenant, request: Fixtures.customer("C-1"))
+            // The login role is NOINHERIT: membership in the tenant role gives nothing without SET ROLE.
+            for table in ["customers", "orders", "audit_log", "idempotency_keys"] {
+                do {
+                    _ = try await server.rawQuery("SELECT * FROM tenant_\(tenant).\(table)")
+                    Issue.record("the server role read tenant_\(tenant).\(table) without the tenant role")
+                } catch let error as PSQLError {
+                    #expect(error.serverInfo?[.sqlState] == "42501", "expected insufficient_privilege, got \(error)")
+                }
+            }
+            // One tenant's role cannot read another tenant's schema either.
+            let (other, _) = try await server.onboard("iso_other", admin: admin)
+            do {
+                _ = try await server.client.withTransaction(logger: TestEnvironment.logger) { conn in
+                    try await conn.query("SELECT set_config('role', \("otc_t_" + other), true)", logger: TestEnvironment.logger)
+                    return try await conn.query(PostgresQuery(unsafeSQL: "SELECT * FROM tenant_\(tenant).customers"), logger: TestEnvironment.logger).collect()
+                }
+                Issue.record("tenant \(other)'s role read tenant \(tenant)'s customers")
+            } catch {
+                #expect("\(String(reflecting: error))".contains("42501"))
+            }
+        }
+    }
+
+    @Test func auditLogRefusesUpdateAndDelete() async throws {
+        try await withServer { server in
+            let admin = try await server.admin()
+            let (tenant, key) = try await server.onboard("iso_audit", admin: admin)
+            let erp = try await server.connect(.apiKey(key))
+            let _: Otc_Customers_V1_Customer = try await erp.call(Method.upsertCustomer, tenant: tenant, request: Fixtures.customer("C-1"))
+            for statement in ["UPDATE audit_log SET action = 'x'", "DELETE FROM audit_log", "TRUNCATE audit_log"] {
+                do {
+                    _ = try await server.client.withTransaction(logger: TestEnvironment.logger) { conn in
+                        try await conn.query("SELECT set_config('role', \("otc_t_" + tenant), true), set_config('search_path', \("tenant_" + tenant), true)",
+                                             logger: TestEnvironment.logger)
+                        return try await conn.query(PostgresQuery(unsafeSQL: statement), logger: TestEnvironment.logger).collect()
+                    }
+                    Issue.record("\(statement) on the audit log succeeded")
+                } catch {
+                    #expect("\(String(reflecting: error))".contains("append-only"))
+                }
+            }
+            #expect(try await server.count("audit_log", tenant: tenant) >= 1)
+            do {
+                _ = try await server.rawQuery("DELETE FROM otc_control.audit_log")
+                Issue.record("platform audit log delete succeeded")
+            } catch {
+                #expect("\(String(reflecting: error))".contains("append-only"))
+            }
+        }
+    }
+}
