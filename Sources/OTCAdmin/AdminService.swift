@@ -113,9 +113,14 @@ public struct AdminService: RPCService {
     @Sendable func migrateTenants(_ request: Otc_Admin_V1_MigrateTenantsRequest, _ context: CallContext) async throws
         -> Otc_Admin_V1_MigrateTenantsResponse
     {
-        let tenants = request.tenants.isEmpty
-            ? try await control.tenants().map(\.slug)
-            : try request.tenants.map(TenantSlug.parse)
+        var tenants = try await control.tenants().map(\.slug)
+        if !request.tenants.isEmpty {
+            let known = Set(tenants)
+            tenants = try request.tenants.map(TenantSlug.parse)
+            if let unknown = tenants.first(where: { !known.contains($0) }) {
+                throw OTCError.notFound("client '\(unknown)' does not exist; nothing was migrated")
+            }
+        }
         let outcomes = await migrator.migrate(tenants, parallelism: Int(request.parallelism == 0 ? 4 : request.parallelism))
         try await control.audit(context, action: "tenants.migrate", subject: "\(tenants.count) tenants",
                                 details: ["failed": "\(outcomes.filter { $0.error != nil }.count)"])
@@ -141,9 +146,15 @@ public struct AdminService: RPCService {
         guard let currency = Currency(request.baseCurrency) else {
             throw OTCError.invalidArgument("base currency '\(request.baseCurrency)' is not an ISO 4217 code such as EUR")
         }
-        _ = try await control.registerTenant(
+        let registered = try await control.registerTenant(
             slug, name: request.name, baseCurrency: currency,
             timeZone: request.timeZone.isEmpty ? "UTC" : request.timeZone, context: context)
+        if registered.resumed {
+            // Keys issued by an onboarding that failed later were never shown to anyone.
+            for stale in try await control.credentials(tenant: slug) where stale.status == "active" {
+                _ = try await control.revokeCredential(id: stale.id, context: context)
+            }
+        }
         let (from, to) = try await migrator.migrate(slug)
         try await control.seedRules(slug, rules: .defaults, by: context.principal)
         let (credential, key) = try await control.issueCredential(

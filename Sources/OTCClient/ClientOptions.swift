@@ -87,8 +87,9 @@ public struct RPCStatusError: Error, Sendable, CustomStringConvertible {
              "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED"][safe: rawValue] ?? "CODE_\(rawValue)"
         }
 
-        /// Codes after which the same call (same idempotency key) may succeed.
-        public var isRetryable: Bool { [Code.unavailable, .aborted, .resourceExhausted].contains(self) }
+        /// Codes after which the very same call (same idempotency key) may succeed. ABORTED is not
+        /// among them: it asks the caller to re-read and decide again (e.g. a stale order version).
+        public var isRetryable: Bool { [Code.unavailable, .resourceExhausted].contains(self) }
     }
 }
 

@@ -7,7 +7,7 @@ extension ControlPlane {
 
     /// Registers a tenant in status `onboarding`; an unfinished onboarding of the same slug resumes.
     public func registerTenant(_ slug: TenantSlug, name: String, baseCurrency: Currency, timeZone: String,
-                               context: CallContext) async throws -> TenantRecord {
+                               context: CallContext) async throws -> (record: TenantRecord, resumed: Bool) {
         guard TimeZone(identifier: timeZone) != nil else {
             throw OTCError.invalidArgument("time zone '\(timeZone)' is not an IANA zone such as Europe/Berlin")
         }
@@ -26,7 +26,7 @@ extension ControlPlane {
         }
         try await audit(context, action: inserted ? "tenant.register" : "tenant.onboarding_resumed", subject: slug.rawValue,
                         tenant: slug, details: ["name": name, "base_currency": baseCurrency.code, "time_zone": timeZone])
-        return record
+        return (record, !inserted)
     }
 
     /// Writes rule-set version 1 (the defaults) when the tenant has none yet.

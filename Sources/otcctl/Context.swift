@@ -86,7 +86,9 @@ struct ConfigFile: Codable {
 
     static var defaultPath: String {
         if let path = ProcessInfo.processInfo.environment["OTCCTL_CONFIG"], !path.isEmpty { return path }
-        return FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".otcctl/config.json").path
+        // $HOME first: on Linux homeDirectoryForCurrentUser ignores it, which breaks sandboxes and tests.
+        let home = ProcessInfo.processInfo.environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory()
+        return (home as NSString).appendingPathComponent(".otcctl/config.json")
     }
 
     /// A missing file is an empty configuration: the first `context add` creates it.

@@ -12,12 +12,23 @@ otc_pg_as_owner() {
 # with role otc_server (LOGIN NOINHERIT CREATEROLE) owning database otc.
 otc_pg_start() {
   local dir="$1" port="$2"
-  mkdir -p "$dir"
-  dir="$(cd "$dir" && pwd)"
+  mkdir -p "$(dirname "$dir")"
   if [[ "$(id -u)" == "0" ]]; then
     id postgres >/dev/null 2>&1 || { echo "postgres: no 'postgres' system user; install postgresql" >&2; return 1; }
+    mkdir -p "$dir"
     chown postgres "$dir"
+    # The postgres user must reach the directory; when a parent (e.g. /root) is closed to it, the
+    # cluster lives under /var/tmp and .otc/ keeps a symlink to it.
+    if ! runuser -u postgres -- test -w "$dir" 2>/dev/null; then
+      local real="/var/tmp/otc-pg-$(echo -n "$PWD/$dir" | sha256sum | cut -c1-12)"
+      mkdir -p "$real" && chown postgres "$real"
+      rmdir "$dir" 2>/dev/null || true
+      [[ -L "$dir" ]] || ln -s "$real" "$dir"
+    fi
+  else
+    mkdir -p "$dir"
   fi
+  dir="$(cd "$dir" && pwd -P)"
   if [[ ! -f "$dir/data/PG_VERSION" ]]; then
     echo "postgres: initialising a private cluster in $dir/data"
     otc_pg_as_owner "$OTC_PG_BIN/initdb" -D "$dir/data" -U postgres --auth=trust --encoding=UTF8 --no-locale >"$dir/initdb.log" 2>&1 \
