@@ -123,7 +123,11 @@ public struct TenantStore: Sendable {
             default: break
             }
         }
-        guard found else { throw OTCError.notFound("client '\(tenant)' does not exist") }
+        guard found else {
+            // Only platform admins learn which tenants exist; everyone else sees a denial.
+            if kind == "admin" { throw OTCError.notFound("client '\(tenant)' does not exist") }
+            throw OTCError.permissionDenied("you have no role on client '\(tenant)'; ask a platform admin for a grant")
+        }
     }
 }
 

@@ -73,6 +73,11 @@ struct AuthTests {
                 let _: Otc_Customers_V1_ListCustomersResponse = try await op.call(Method.listCustomers, tenant: tenant, request: Otc_Customers_V1_ListCustomersRequest())
             }
             #expect(noGrant?.message.contains("no role") == true)
+            // A tenant that does not exist looks the same to a non-admin: no probing for client names.
+            let unknown = await expectStatus(.permissionDenied) {
+                let _: Otc_Customers_V1_ListCustomersResponse = try await op.call(Method.listCustomers, tenant: "no_such_client", request: Otc_Customers_V1_ListCustomersRequest())
+            }
+            #expect(unknown?.message == noGrant?.message.replacingOccurrences(of: tenant, with: "no_such_client"))
 
             let _: Otc_Admin_V1_Operator = try await admin.call(Method.admin + "GrantRole", request: Otc_Admin_V1_GrantRoleRequest.with {
                 $0.login = login; $0.tenant = tenant; $0.role = "viewer"
