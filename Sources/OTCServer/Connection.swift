@@ -83,10 +83,11 @@ struct Connection {
         _ frames: inout some AsyncIteratorProtocol<Otc_Wire_V1_ClientFrame, any Error>,
         principal: Principal, outbound: Outbound, calls: CallRegistry, logger: Logger
     ) async throws -> Otc_Wire_V1_Status? {
+        let replies = ReplyWriter(channel: channel.channel)
         while let frame = try await frames.next() {
             switch frame.kind {
             case .call(let call):
-                try await accept(call, principal: principal, outbound: outbound, calls: calls, logger: logger)
+                try await accept(call, principal: principal, outbound: outbound, calls: calls, replies: replies, logger: logger)
             case .cancel(let cancel):
                 calls.cancel(cancel.callID, reason: .cancelled)
             case .ping(let ping):
@@ -102,7 +103,7 @@ struct Connection {
     }
 
     private func accept(_ call: Otc_Wire_V1_Call, principal: Principal, outbound: Outbound, calls: CallRegistry,
-                        logger: Logger) async throws {
+                        replies: ReplyWriter, logger: Logger) async throws {
         let started = ContinuousClock.now
         func refuse(_ code: Otc_Wire_V1_StatusCode, _ message: String, details: [String: String] = [:]) async throws {
             var reply = Otc_Wire_V1_Reply()
@@ -145,9 +146,7 @@ struct Connection {
                 reply.status = Otc_Wire_V1_Status(code: .resourceExhausted,
                                                   message: "the response is larger than the frame limit; ask for a smaller page")
             }
-            // Written through the channel, not the async writer: this task may be cancelled
-            // (Cancel, deadline), and a cancelled task cannot yield to NIOAsyncWriter.
-            channel.writeAndFlush(Otc_Wire_V1_ServerFrame.with { $0.reply = reply }, promise: nil)
+            replies.send(Otc_Wire_V1_ServerFrame.with { $0.reply = reply })
             calls.done(call.callID)
         }
         let deadline = call.timeoutMs > 0 ? Duration.milliseconds(Int64(call.timeoutMs)) : configuration.defaultTimeout
