@@ -1,4 +1,4 @@
-public import OTCCore
+import OTCCore
 public import OTCStore
 public import Foundation
 import NIOCore

@@ -1,4 +1,4 @@
-public import OTCCore
+import OTCCore
 public import OTCStore
 import Foundation
 import PostgresNIO

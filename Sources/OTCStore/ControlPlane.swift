@@ -1,7 +1,7 @@
 public import Logging
 public import OTCCore
 public import PostgresNIO
-public import Foundation
+import Foundation
 import NIOCore
 
 /// The `otc_control` schema: tenants, credentials, operators, grants, authentication and the
