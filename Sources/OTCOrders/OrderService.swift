@@ -209,10 +209,7 @@ public struct OrderService: RPCService {
     /// Validation runs again after an amendment: a clean order leaves its validation hold.
     private func revalidate(_ order: Order, rules: VersionedRules, in tx: TenantTransaction) async throws -> Order {
         var order = order
-        let draft = try OrderDraft(orderRef: order.orderRef, customerNumber: order.customerNumber, customerPO: order.customerPO,
-                                   currency: order.currency.code, lines: order.lines, requestedDate: order.requestedDate,
-                                   maxLines: rules.rules.validation.maxLines)
-        order.discrepancies = try await validate(draft, excluding: order.id, rules: rules, in: tx)
+        order.discrepancies = try await validate(try Self.draft(of: order, rules: rules), excluding: order.id, rules: rules, in: tx)
         order.rulesVersion = rules.version
         if !order.discrepancies.isEmpty {
             order.status = .validationHold
@@ -268,10 +265,7 @@ public struct OrderService: RPCService {
             }
             let subject = id.uuidString.lowercased()
             if order.status == .validationHold {
-                let draft = try OrderDraft(orderRef: order.orderRef, customerNumber: order.customerNumber, customerPO: order.customerPO,
-                                           currency: order.currency.code, lines: order.lines, requestedDate: order.requestedDate,
-                                           maxLines: rules.rules.validation.maxLines)
-                let remaining = try await validate(draft, excluding: id, rules: rules, in: tx)
+                let remaining = try await validate(try Self.draft(of: order, rules: rules), excluding: id, rules: rules, in: tx)
                 if !remaining.isEmpty && !request.override {
                     throw OTCError.failedPrecondition(
                         "order \(order.orderRef) still fails validation: \(Self.summary(remaining)); fix the cause or release with override",
@@ -354,6 +348,13 @@ public struct OrderService: RPCService {
             try await shipmentObserver?.shipmentRecorded(shipment, of: order, in: tx)
             return Self.shipmentResponse(order, shipment)
         }
+    }
+
+    /// The stored order as a draft, to run validation again.
+    static func draft(of order: Order, rules: VersionedRules) throws -> OrderDraft {
+        try OrderDraft(orderRef: order.orderRef, customerNumber: order.customerNumber, customerPO: order.customerPO,
+                       currency: order.currency.code, lines: order.lines, requestedDate: order.requestedDate,
+                       maxLines: rules.rules.validation.maxLines)
     }
 
     private func lockedOrder(_ id: UUID, in tx: TenantTransaction) async throws -> Order {
