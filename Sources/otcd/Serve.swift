@@ -63,7 +63,7 @@ struct Serve: AsyncParsableCommand {
         let metrics = MetricsHTTPServer(host: metricsHost, port: metricsPort, registry: registry, logger: logger,
                                         health: { await platform.isHealthy() })
         // Started in order, stopped in reverse: the pool stops last, after every call has drained.
-        let group = ServiceGroup(configuration: .init(
+        var groupConfiguration = ServiceGroupConfiguration(
             services: [
                 .init(service: client),
                 .init(service: metrics),
@@ -71,7 +71,12 @@ struct Serve: AsyncParsableCommand {
             ],
             gracefulShutdownSignals: [.sigterm, .sigint],
             cancellationSignals: [],
-            logger: logger))
+            logger: logger)
+        // Calls can run up to the 300 s maximum deadline, but a deploy should not wait that long:
+        // after 30 s of draining, whatever is left is cancelled (and its transaction rolled back).
+        groupConfiguration.maximumGracefulShutdownDuration = .seconds(30)
+        groupConfiguration.maximumCancellationDuration = .seconds(5)
+        let group = ServiceGroup(configuration: groupConfiguration)
         try await group.run()
     }
 }
