@@ -71,8 +71,9 @@ public final class PlatformService: Service, Sendable {
         try await server.run()
     }
 
-    /// True when the database answers (used by /health).
+    /// True when the listener accepts calls and the database answers (used by /health).
     public func isHealthy() async -> Bool {
-        (try? await client.query("SELECT 1", logger: logger).collect().count) == 1
+        guard server.isServing else { return false }
+        return (try? await client.query("SELECT 1", logger: logger).collect().count) == 1
     }
 }

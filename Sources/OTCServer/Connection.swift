@@ -128,18 +128,19 @@ struct Connection {
         let channel = self.channel.channel
         let maxFrame = configuration.limits.maxFrameBytes
         let task = Task {
-            var reply = await router.dispatch(call, principal: principal, logger: logger, started: started)
-            switch calls.finish(call.callID) {
-            case .deadline:
-                reply.payload = Data()
-                reply.replayed = false
-                reply.status = Otc_Wire_V1_Status(code: .deadlineExceeded, message: "the call's deadline passed; its work was cancelled")
-            case .cancelled:
-                reply.payload = Data()
-                reply.replayed = false
-                reply.status = Otc_Wire_V1_Status(code: .cancelled, message: "the call was cancelled by the client")
-            case nil:
-                break
+            var reply = await router.dispatch(call, principal: principal, logger: logger, started: started) { reply in
+                switch calls.finish(call.callID) {
+                case .deadline:
+                    reply.payload = Data()
+                    reply.replayed = false
+                    reply.status = Otc_Wire_V1_Status(code: .deadlineExceeded, message: "the call's deadline passed; its work was cancelled")
+                case .cancelled:
+                    reply.payload = Data()
+                    reply.replayed = false
+                    reply.status = Otc_Wire_V1_Status(code: .cancelled, message: "the call was cancelled by the client")
+                case nil:
+                    break
+                }
             }
             if reply.payload.count > maxFrame - 1024 {
                 reply.payload = Data()

@@ -20,6 +20,11 @@ public final class OTCServer: Service, Sendable {
     let logger: Logger
     private let bound = Mutex<(port: Int?, waiters: [CheckedContinuation<Int, any Error>])>((nil, []))
     private let openConnections = Atomic<Int>(0)
+    private let serving = Atomic<Bool>(false)
+
+    /// True between binding the port and the start of a graceful shutdown: what a load balancer's
+    /// health check should see, so it neither routes to a starting nor to a draining instance.
+    public var isServing: Bool { serving.load(ordering: .relaxed) }
 
     public init(configuration: ServerConfiguration, table: MethodTable, authenticator: Authenticator, logger: Logger) {
         self.configuration = configuration
@@ -84,6 +89,7 @@ public final class OTCServer: Service, Sendable {
         }
         let port = serverChannel.channel.localAddress?.port ?? configuration.port
         reportBound(.success(port))
+        serving.store(true, ordering: .relaxed)
         logger.info("otc/1 listener ready", metadata: ["host": "\(configuration.host)", "port": "\(port)", "mtls": "\(mtls)"])
 
         let gauge = Gauge(label: "otc_open_connections")
@@ -103,6 +109,7 @@ public final class OTCServer: Service, Sendable {
                     }
                 }
             }
+            serving.store(false, ordering: .relaxed)
             logger.info("listener closed; draining connections")
         }
         logger.info("all connections drained")

@@ -20,8 +20,12 @@ public final class Router: Sendable {
     }
 
     /// Runs one call to completion and returns its Reply. Never throws: every failure is a status.
+    /// `settle` runs after the handler and before the call is counted and logged, so metrics and
+    /// logs show the status the client receives (the connection turns a stopped call into
+    /// CANCELLED or DEADLINE_EXCEEDED there).
     func dispatch(_ call: Otc_Wire_V1_Call, principal: Principal, logger connectionLogger: Logger,
-                  started: ContinuousClock.Instant) async -> Otc_Wire_V1_Reply {
+                  started: ContinuousClock.Instant,
+                  settle: (inout Otc_Wire_V1_Reply) -> Void = { _ in }) async -> Otc_Wire_V1_Reply {
         let requestID = UUID().uuidString.lowercased()
         var logger = connectionLogger
         logger[metadataKey: "request_id"] = "\(requestID)"
@@ -31,7 +35,9 @@ public final class Router: Sendable {
         var reply = Otc_Wire_V1_Reply()
         reply.callID = call.callID
         reply.endOfStream = true
-        var tenantLabel = call.tenant.isEmpty ? "-" : call.tenant
+        // Labels only ever hold a registered method and a tenant the principal was allowed to name,
+        // so a client cannot mint label values.
+        var tenantLabel = "-"
         var methodLabel = "unknown"
         do {
             guard let method = table.methods[call.method] else {
@@ -47,7 +53,7 @@ public final class Router: Sendable {
             if !call.idempotencyKey.isEmpty, call.idempotencyKey.count > 200 {
                 throw OTCError.invalidArgument("idempotency_key is longer than 200 characters")
             }
-            if tenant == nil { tenantLabel = "-" }
+            tenantLabel = tenant?.rawValue ?? "-"
             try admission.acquire(tenant: tenant, service: method.service)
             defer { admission.release(tenant: tenant, service: method.service) }
 
@@ -64,7 +70,10 @@ public final class Router: Sendable {
         } catch {
             reply.payload = Data()
             reply.status = Self.status(for: error, logger: logger)
+            // Quoting it lets support find the server's log lines of exactly this call.
+            reply.status.details["request_id"] = requestID
         }
+        settle(&reply)
         let elapsed = ContinuousClock.now - started
         record(reply: reply, method: methodLabel, tenant: tenantLabel, elapsed: elapsed, logger: logger)
         return reply
@@ -96,7 +105,7 @@ public final class Router: Sendable {
     }
 
     private func record(reply: Otc_Wire_V1_Reply, method: String, tenant: String, elapsed: Duration, logger: Logger) {
-        let status = "\(reply.status.code)"
+        let status = OTCError.Code(rawValue: reply.status.code.rawValue)?.description ?? "\(reply.status.code.rawValue)"
         Counter(label: "otc_calls_total", dimensions: [("method", method), ("tenant", tenant), ("status", status)]).increment()
         Timer(label: "otc_call_duration_seconds", dimensions: [("method", method)]).recordNanoseconds(
             elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
@@ -105,7 +114,7 @@ public final class Router: Sendable {
             : (reply.status.code == .internal ? .error : .info)
         logger.log(level: level, "call completed", metadata: [
             "status": "\(status)", "latency_ms": "\(elapsed.wholeMilliseconds)",
-            "message": "\(reply.status.message)", "replayed": "\(reply.replayed)",
+            "status_message": "\(reply.status.message)", "replayed": "\(reply.replayed)",
         ])
     }
 }

@@ -30,8 +30,9 @@ public struct ServerConfiguration: Sendable {
 
 /// Fairness limits (ARCHITECTURE §6): one client's flood cannot starve another's order entry.
 public struct AdmissionLimits: Sendable {
-    /// Calls one tenant may have in flight across all connections of this server.
-    public var tenantCallsInFlight = 64
+    /// Calls one tenant may have in flight across all connections of this server. Kept below the
+    /// database pool (32) so one client's burst leaves connections for the others.
+    public var tenantCallsInFlight = 16
     /// Sustained calls per second per tenant (token bucket); 0 = unlimited.
     public var tenantCallsPerSecond = 5000
     /// Burst above the sustained rate.

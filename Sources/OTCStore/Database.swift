@@ -13,7 +13,7 @@ public struct DatabaseConfiguration: Sendable {
     public var maxConnections: Int
 
     public init(host: String = "127.0.0.1", port: Int = 5432, username: String, password: String? = nil,
-                database: String, maxConnections: Int = 20) {
+                database: String, maxConnections: Int = 32) {
         self.host = host
         self.port = port
         self.username = username
@@ -23,7 +23,7 @@ public struct DatabaseConfiguration: Sendable {
     }
 
     /// Parses `postgres://user[:password]@host[:port]/database`.
-    public init(url: String, maxConnections: Int = 20) throws {
+    public init(url: String, maxConnections: Int = 32) throws {
         guard let components = URLComponents(string: url),
               components.scheme == "postgres" || components.scheme == "postgresql",
               let user = components.user, let host = components.host

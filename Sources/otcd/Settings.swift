@@ -15,11 +15,11 @@ struct Settings {
     var pepperFile: String?
     var logLevel = "info"
     var logFormat = "text"
-    var dbPoolSize = 20
+    var dbPoolSize = 32
     var maxConnections = 10_000
     var maxCallsInFlight = 100
     var maxFrameBytes = 4 * 1024 * 1024
-    var tenantCallsInFlight = 64
+    var tenantCallsInFlight = 16
     var tenantCallsPerSecond = 5000
     var serviceCallsInFlight = 256
     var idleTimeoutSeconds = 300
@@ -44,12 +44,24 @@ struct Settings {
             case "tls_key": tlsKey = value
             case "client_certificates": clientCertificates = ["1", "true", "yes"].contains(value.lowercased())
             case "pepper_file": pepperFile = value
-            case "log_level": logLevel = value
-            case "log_format": logFormat = value
+            case "log_level":
+                guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(value) else {
+                    throw SettingsError("log_level '\(value)' is not one of trace, debug, info, notice, warning, error, critical")
+                }
+                logLevel = value
+            case "log_format":
+                guard ["text", "json"].contains(value) else { throw SettingsError("log_format '\(value)' is not text or json") }
+                logFormat = value
             case "server_name": serverName = value
             default:
                 guard Self.keys.contains(key) else { throw SettingsError("unknown setting '\(key)'; known: \(Self.keys.joined(separator: ", "))") }
-                guard let number = Int(value), number > 0 else { throw SettingsError("setting \(key) must be a positive whole number, got '\(value)'") }
+                let zeroAllowed = key == "tenant_calls_per_second"  // 0 = no rate limit
+                guard let number = Int(value), number > 0 || (zeroAllowed && number == 0) else {
+                    throw SettingsError("setting \(key) must be a positive whole number, got '\(value)'")
+                }
+                if key == "max_frame_bytes", !(65_536...67_108_864).contains(number) {
+                    throw SettingsError("max_frame_bytes must be between 65536 (64 KiB) and 67108864 (64 MiB), got \(number)")
+                }
                 switch key {
                 case "db_pool_size": dbPoolSize = number
                 case "max_connections": maxConnections = number
@@ -102,8 +114,13 @@ struct Settings {
         return config
     }
 
+    /// The pepper file (flag, env or config) wins; OTC_PEPPER holds the pepper itself for
+    /// platforms that inject secrets as environment variables.
     func pepper() throws -> [UInt8] {
-        if let raw = ProcessInfo.processInfo.environment["OTC_PEPPER"], raw.utf8.count >= 16 { return Array(raw.utf8) }
+        if pepperFile == nil, let raw = ProcessInfo.processInfo.environment["OTC_PEPPER"] {
+            guard raw.utf8.count >= 16 else { throw SettingsError("OTC_PEPPER must have at least 16 bytes") }
+            return Array(raw.utf8)
+        }
         guard let pepperFile else {
             throw SettingsError("no pepper: set --pepper-file or OTC_PEPPER (at least 16 bytes; keep it secret, it protects every API key)")
         }

@@ -26,7 +26,7 @@ struct ConcurrencyTests {
     }
 
     @Test func manyConnectionsAtOnceEachCreateOrders() async throws {
-        try await withServer { server in
+        try await withServer(configure: { $0.admission.tenantCallsInFlight = 64 }) { server in
             let admin = try await server.admin()
             let (tenant, key) = try await server.onboard("conc", admin: admin)
             let setup = try await server.connect(.apiKey(key))

@@ -39,7 +39,8 @@ struct IdempotencyTests {
     }
 
     @Test func twentyConcurrentRetriesCreateExactlyOneOrder() async throws {
-        try await withServer { server in
+        // All 20 must reach the handler at once: lift the per-tenant limit above them.
+        try await withServer(configure: { $0.admission.tenantCallsInFlight = 64 }) { server in
             let admin = try await server.admin()
             let (tenant, key) = try await server.onboard("idem_c", admin: admin)
             let setup = try await server.connect(.apiKey(key))
