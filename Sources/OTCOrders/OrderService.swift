@@ -48,29 +48,27 @@ public struct OrderService: RPCService {
                 currency: request.currency, lines: try request.lines.map { try Self.line($0, orderCurrency: request.currency) },
                 requestedDate: request.hasRequestedDate ? Self.dateString(request.requestedDate) : nil,
                 maxLines: rules.rules.validation.maxLines)
-            if let (id, digest) = try await orders.createDigest(orderRef: draft.orderRef, in: tx) {
-                return try await replayOrConflict(id: id, digest: digest, orderRef: draft.orderRef, context: context, tx: tx)
-            }
             let discrepancies = try await validate(draft, excluding: nil, rules: rules, in: tx)
-            let status: OrderStatus = discrepancies.isEmpty ? .received : .validationHold
-            let holdReason = discrepancies.isEmpty ? "" : Self.summary(discrepancies)
-            guard let id = try await orders.insert(
-                draft, status: status, discrepancies: discrepancies, holdReason: holdReason, rulesVersion: rules.version,
+            // Without a credit gate a valid order is released at once: one INSERT, no update.
+            let status: OrderStatus = !discrepancies.isEmpty ? .validationHold : (creditGate == nil ? .released : .received)
+            guard var order = try await orders.insert(
+                draft, status: status, discrepancies: discrepancies,
+                holdReason: discrepancies.isEmpty ? "" : Self.summary(discrepancies), rulesVersion: rules.version,
                 digest: context.requestDigest, in: tx)
             else {
-                // A concurrent create with the same order_ref committed first.
+                // The order_ref exists: a retry of the same order, or a conflicting one.
                 let (id, digest) = try await orders.createDigest(orderRef: draft.orderRef, in: tx)!
                 return try await replayOrConflict(id: id, digest: digest, orderRef: draft.orderRef, context: context, tx: tx)
             }
-            var order = try await orders.find(id: id, in: tx)!
-            try await tx.audit(action: "order.create", entityType: "order", entityID: id.uuidString.lowercased(), details: [
+            try await tx.audit(action: "order.create", entityType: "order", entityID: order.id.uuidString.lowercased(), details: [
                 "order_ref": draft.orderRef, "customer": draft.customerNumber, "status": status.rawValue,
                 "net_total": order.netTotal.description, "rules_version": "\(rules.version)",
+                "credit_check": creditGate == nil ? "not enabled" : "pending",
             ])
-            if discrepancies.isEmpty {
-                order = try await decideCredit(order, rules: rules, in: tx)
-            } else {
+            if !discrepancies.isEmpty {
                 try await openHoldTask(order, rules: rules, in: tx)
+            } else if creditGate != nil {
+                order = try await decideCredit(order, rules: rules, in: tx)
             }
             return Self.message(order)
         }

@@ -13,10 +13,11 @@ public struct OrderStore: Sendable {
         to_char(requested_date, 'YYYY-MM-DD'), created_at, updated_at, version, rules_version, hold_reason, cancel_reason, seq
         """
 
-    /// Inserts a new order with its lines. Returns `nil` when the order_ref exists already (the
-    /// caller then compares digests to tell a retry from a conflicting order).
+    /// Inserts a new order with its lines and returns it as stored. Returns `nil` when the
+    /// order_ref exists already (the caller then compares digests to tell a retry from a
+    /// conflicting order).
     func insert(_ draft: OrderDraft, status: OrderStatus, discrepancies: [Discrepancy], holdReason: String,
-                rulesVersion: Int, digest: [UInt8], in tx: TenantTransaction) async throws -> UUID? {
+                rulesVersion: Int, digest: [UInt8], in tx: TenantTransaction) async throws -> Order? {
         let discrepanciesJSON = String(decoding: try JSONEncoder.sorted.encode(discrepancies), as: UTF8.self)
         let netTotal = draft.lines.reduce(Int64(0)) { $0 &+ $1.netAmount.units }
         let rows = try await tx.query(
@@ -27,13 +28,17 @@ public struct OrderStore: Sendable {
                     \(netTotal), \(draft.requestedDate)::date, \(discrepanciesJSON)::jsonb, \(holdReason), \(rulesVersion),
                     \(ByteBuffer(bytes: digest)))
             ON CONFLICT (order_ref) DO NOTHING
-            RETURNING id
+            RETURNING id, created_at, updated_at, version
             """)
-        var id: UUID?
-        for try await value in rows.decode(UUID.self) { id = value }
-        guard let id else { return nil }
+        var inserted: (UUID, Date, Date, Int64)?
+        for try await row in rows.decode((UUID, Date, Date, Int64).self) { inserted = row }
+        guard let (id, created, updated, version) = inserted else { return nil }
         try await insertLines(draft.lines, orderID: id, in: tx)
-        return id
+        return Order(
+            id: id, orderRef: draft.orderRef, customerNumber: draft.customerNumber, customerPO: draft.customerPO,
+            currency: draft.currency, status: status, lines: draft.lines, discrepancies: discrepancies,
+            requestedDate: draft.requestedDate, createdAt: created, updatedAt: updated, version: version,
+            rulesVersion: rulesVersion, holdReason: holdReason, cancelReason: "", shipments: [])
     }
 
     func insertLines(_ lines: [OrderLine], orderID: UUID, in tx: TenantTransaction) async throws {
