@@ -4,6 +4,7 @@ public import PostgresNIO
 public import SwiftProtobuf
 public import Foundation
 import NIOCore
+import Synchronization
 
 /// The only way to touch tenant data (ARCHITECTURE §4).
 ///
@@ -149,7 +150,7 @@ public struct TenantTransaction: Sendable {
 
     /// Appends to the tenant's audit log (the database refuses UPDATE and DELETE on it).
     public func audit(action: String, entityType: String, entityID: String, details: [String: String] = [:]) async throws {
-        let json = String(decoding: try JSONEncoder.sorted.encode(details), as: UTF8.self)
+        let json = JSONText.object(details)
         try await query(
             """
             INSERT INTO audit_log (principal, request_id, method, action, entity_type, entity_id, details)
@@ -162,7 +163,7 @@ public struct TenantTransaction: Sendable {
         let rows = try await query(
             "SELECT version, body::text FROM rule_sets WHERE effective_from <= now() ORDER BY version DESC LIMIT 1")
         for try await (version, body) in rows.decode((Int, String).self) {
-            return VersionedRules(version: version, rules: try JSONDecoder().decode(TenantRules.self, from: Data(body.utf8)))
+            return VersionedRules(version: version, rules: try RulesCache.shared.rules(for: body))
         }
         return VersionedRules(version: 0, rules: .defaults)
     }
@@ -172,7 +173,7 @@ public struct TenantTransaction: Sendable {
     public func openTask(kind: String, subjectType: String, subjectID: String, title: String,
                          rules: VersionedRules, details: [String: String] = [:]) async throws -> UUID {
         let hours = rules.rules.slaHours(for: kind)
-        let json = String(decoding: try JSONEncoder.sorted.encode(details), as: UTF8.self)
+        let json = JSONText.object(details)
         let rows = try await query(
             """
             INSERT INTO tasks (kind, subject_type, subject_id, title, sla_due_at, rules_version, details)
@@ -192,6 +193,23 @@ public struct TenantTransaction: Sendable {
             WHERE subject_type = \(subjectType) AND subject_id = \(subjectID) AND status = 'open'
               AND (\(kind)::text IS NULL OR kind = \(kind))
             """)
+    }
+}
+
+/// Decoded rule sets by their stored JSON. A stored rule-set version is never edited, and decoding
+/// JSON on every order showed up in profiles; keyed by the text itself, a changed body is a miss.
+final class RulesCache: Sendable {
+    static let shared = RulesCache()
+    private let cache = Mutex<[String: TenantRules]>([:])
+
+    func rules(for body: String) throws -> TenantRules {
+        if let hit = cache.withLock({ $0[body] }) { return hit }
+        let rules = try JSONDecoder().decode(TenantRules.self, from: Data(body.utf8))
+        cache.withLock { cache in
+            if cache.count > 10_000 { cache.removeAll() }
+            cache[body] = rules
+        }
+        return rules
     }
 }
 

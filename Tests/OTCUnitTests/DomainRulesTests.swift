@@ -45,6 +45,15 @@ struct CoreTypesTests {
         #expect(throws: OTCError.self) { try Paging(pageSize: 2, pageToken: token, kind: "customers") }
     }
 
+    @Test func jsonTextEscapesAndSortsLikeJSONSerializationReadsIt() throws {
+        let fields = ["b": "quote \" backslash \\ newline \n tab \t bell \u{07}", "a": "Zürich €"]
+        let text = JSONText.object(fields)
+        #expect(text.hasPrefix("{\"a\":"))
+        let parsed = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: String]
+        #expect(parsed == fields)
+        #expect(JSONText.object([:]) == "{}")
+    }
+
     @Test func writeScopeImpliesRead() {
         #expect(Scope.ordersRead.isSatisfied(by: [.ordersWrite]))
         #expect(!Scope.ordersWrite.isSatisfied(by: [.ordersRead]))
