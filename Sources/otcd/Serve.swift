@@ -67,6 +67,7 @@ struct Serve: AsyncParsableCommand {
             services: [
                 .init(service: client),
                 .init(service: metrics),
+                .init(service: IdempotencySweeper(client: client, logger: logger)),
                 .init(service: platform, successTerminationBehavior: .gracefullyShutdownGroup),
             ],
             gracefulShutdownSignals: [.sigterm, .sigint],

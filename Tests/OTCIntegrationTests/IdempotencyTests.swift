@@ -1,5 +1,8 @@
 import Foundation
 import OTCClient
+import OTCCore
+import OTCStore
+import PostgresNIO
 import OTCProto
 import OTCServer
 import SwiftProtobuf
@@ -65,6 +68,31 @@ struct IdempotencyTests {
             #expect(ids.count == 1)
             #expect(try await server.count("orders", tenant: tenant) == 1)
             #expect(try await server.count("audit_log", tenant: tenant, where: "action = 'order.create'") == 1)
+        }
+    }
+}
+
+@Suite("Idempotency key retention")
+struct IdempotencyRetentionTests {
+    @Test func sweeperForgetsOnlyKeysOlderThanTheRetention() async throws {
+        try await withServer { server in
+            let admin = try await server.admin()
+            let (tenant, key) = try await server.onboard("sweep", admin: admin)
+            let erp = try await server.connect(.apiKey(key))
+            let _: Otc_Customers_V1_Customer = try await erp.call(Method.upsertCustomer, tenant: tenant, request: Fixtures.customer("C-1"), idempotencyKey: "old")
+            let _: Otc_Customers_V1_Customer = try await erp.call(Method.upsertCustomer, tenant: tenant, request: Fixtures.customer("C-2"), idempotencyKey: "new")
+            // Age one key past the retention, as the tenant role would see it.
+            let slug = TenantSlug(tenant)!
+            try await server.client.withTransaction(logger: TestEnvironment.logger) { conn in
+                try await conn.query("SELECT set_config('role', \(slug.roleName), true), set_config('search_path', \(slug.schemaName), true)",
+                                     logger: TestEnvironment.logger)
+                try await conn.query("UPDATE idempotency_keys SET created_at = now() - interval '8 days' WHERE key = 'old'",
+                                     logger: TestEnvironment.logger)
+            }
+            let sweeper = IdempotencySweeper(client: server.client, logger: TestEnvironment.logger)
+            #expect(try await sweeper.sweepOnce() >= 1)
+            #expect(try await server.count("idempotency_keys", tenant: tenant, where: "key = 'old'") == 0)
+            #expect(try await server.count("idempotency_keys", tenant: tenant, where: "key = 'new'") == 1)
         }
     }
 }
