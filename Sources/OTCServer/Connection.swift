@@ -48,7 +48,7 @@ struct Connection {
                         try await outbound.write(.with { $0.welcome = welcome })
                     case .failure(let refused):
                         let status = refused.status
-                        try await outbound.write(Self.goAway(lastCallID: 0, status: status))
+                        try await channel.channel.writeAndFlush(Self.goAway(lastCallID: 0, status: status)).get()
                         log.info("hello refused", metadata: ["reason": "\(status.message)"])
                         return
                     }
@@ -68,7 +68,7 @@ struct Connection {
                 }
                 if let goAway {
                     calls.stopAccepting()
-                    try? await outbound.write(Self.goAway(lastCallID: calls.lastCallID, status: goAway))
+                    try? await channel.channel.writeAndFlush(Self.goAway(lastCallID: calls.lastCallID, status: goAway)).get()
                 }
                 // Drain: every call received finishes and replies before the connection closes.
                 await calls.waitForAll()

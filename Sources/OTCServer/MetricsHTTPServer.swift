@@ -66,9 +66,13 @@ public final class MetricsHTTPServer: Service, Sendable {
                     var headers = HTTPHeaders()
                     headers.add(name: "Content-Type", value: type)
                     headers.add(name: "Content-Length", value: "\(body.utf8.count)")
+                    // One response per connection: scrapers and health checks reconnect anyway,
+                    // and an idle keep-alive connection would hold up graceful shutdown.
+                    headers.add(name: "Connection", value: "close")
                     try await outbound.write(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers)))
                     try await outbound.write(.body(.byteBuffer(ByteBuffer(string: body))))
                     try await outbound.write(.end(nil))
+                    return
                 }
             }
         }

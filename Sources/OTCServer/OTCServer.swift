@@ -116,9 +116,12 @@ public final class OTCServer: Service, Sendable {
     }
 
     private static func refuse(_ channel: NIOAsyncChannel<Otc_Wire_V1_ClientFrame, Otc_Wire_V1_ServerFrame>, limit: Int) async {
-        try? await channel.executeThenClose { _, outbound in
-            try await outbound.write(Connection.goAway(lastCallID: 0, status: .init(
-                code: .resourceExhausted, message: "the server is at its limit of \(limit) connections; retry another instance")))
+        // writeAndFlush's promise completes only once the frame is on the socket, which NIOSSL
+        // delays until the handshake is done; closing earlier would drop the GoAway.
+        let frame = Connection.goAway(lastCallID: 0, status: .init(
+            code: .resourceExhausted, message: "the server is at its limit of \(limit) connections; retry another instance"))
+        try? await channel.executeThenClose { _, _ in
+            try await channel.channel.writeAndFlush(frame).get()
         }
     }
 }
