@@ -4,6 +4,16 @@
 
 OTC_PG_BIN="${OTC_PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)}"
 
+# Installs Debian's PostgreSQL server when its binaries are missing (a fresh machine).
+otc_pg_ensure_installed() {
+  if [[ -z "$OTC_PG_BIN" || ! -x "$OTC_PG_BIN/initdb" ]]; then
+    echo "postgres: server binaries not found; installing Debian's postgresql" >&2
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+    OTC_PG_BIN="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)"
+  fi
+}
+
 otc_pg_as_owner() {
   if [[ "$(id -u)" == "0" ]]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
@@ -12,6 +22,7 @@ otc_pg_as_owner() {
 # with role otc_server (LOGIN NOINHERIT CREATEROLE) owning database otc.
 otc_pg_start() {
   local dir="$1" port="$2"
+  otc_pg_ensure_installed
   mkdir -p "$(dirname "$dir")"
   if [[ "$(id -u)" == "0" ]]; then
     id postgres >/dev/null 2>&1 || { echo "postgres: no 'postgres' system user; install postgresql" >&2; return 1; }
