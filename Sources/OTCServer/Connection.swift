@@ -110,6 +110,7 @@ struct Connection {
             reply.callID = call.callID
             reply.endOfStream = true
             reply.status = Otc_Wire_V1_Status(code: code, message: message, details: details)
+            self.router.countRefused(method: call.method, status: code)
             try await outbound.write(.with { $0.reply = reply })
         }
         guard call.callID != 0 else { return try await refuse(.invalidArgument, "call_id must be non-zero") }

@@ -104,6 +104,14 @@ public final class Router: Sendable {
         return Otc_Wire_V1_Status(code: code, message: otc.message, details: otc.details)
     }
 
+    /// Counts a call the connection refused before routing (bad call id, too many in flight,
+    /// draining), so the metrics hold every call a client sent. Unknown names count as "unknown".
+    func countRefused(method: String, status: Otc_Wire_V1_StatusCode) {
+        let label = table.methods[method] == nil ? "unknown" : method
+        let code = OTCError.Code(rawValue: status.rawValue)?.description ?? "\(status.rawValue)"
+        Counter(label: "otc_calls_total", dimensions: [("method", label), ("tenant", "-"), ("status", code)]).increment()
+    }
+
     private func record(reply: Otc_Wire_V1_Reply, method: String, tenant: String, elapsed: Duration, logger: Logger) {
         let status = OTCError.Code(rawValue: reply.status.code.rawValue)?.description ?? "\(reply.status.code.rawValue)"
         Counter(label: "otc_calls_total", dimensions: [("method", method), ("tenant", tenant), ("status", status)]).increment()
