@@ -18,7 +18,7 @@ public struct OrderStore: Sendable {
     /// conflicting order).
     func insert(_ draft: OrderDraft, status: OrderStatus, discrepancies: [Discrepancy], holdReason: String,
                 rulesVersion: Int, digest: [UInt8], in tx: TenantTransaction) async throws -> Order? {
-        let discrepanciesJSON = String(decoding: try JSONEncoder.sorted.encode(discrepancies), as: UTF8.self)
+        let discrepanciesJSON = try Self.json(discrepancies)
         let netTotal = draft.lines.reduce(Int64(0)) { $0 &+ $1.netAmount.units }
         let rows = try await tx.query(
             """
@@ -57,9 +57,14 @@ public struct OrderStore: Sendable {
         try await insertLines(lines, orderID: orderID, in: tx)
     }
 
+    /// Discrepancies as stored; a clean order (the common case) skips the encoder.
+    static func json(_ discrepancies: [Discrepancy]) throws -> String {
+        discrepancies.isEmpty ? "[]" : String(decoding: try JSONEncoder.sorted.encode(discrepancies), as: UTF8.self)
+    }
+
     /// Writes the header fields that change on amendment, hold, release or cancellation, and bumps the version.
     func updateHeader(_ order: Order, in tx: TenantTransaction) async throws {
-        let json = String(decoding: try JSONEncoder.sorted.encode(order.discrepancies), as: UTF8.self)
+        let json = try Self.json(order.discrepancies)
         try await tx.query(
             """
             UPDATE orders SET customer_po = \(order.customerPO), status = \(order.status.rawValue), net_total = \(order.netTotal.units),

@@ -20,6 +20,10 @@ final class Admission: Sendable {
 
     /// Access rules of ARCHITECTURE §5. Throws PERMISSION_DENIED / INVALID_ARGUMENT with the reason.
     static func authorize(_ principal: Principal, tenant: TenantSlug?, method: RPCMethod) throws -> Role {
+        // An ERP key never names another tenant, whatever the method.
+        if let tenant, case .erp(_, let bound, _) = principal, bound != tenant {
+            throw OTCError.permissionDenied("this API key belongs to client '\(bound)'; it cannot act for '\(tenant)'")
+        }
         switch method.access {
         case .anyPrincipal:
             return .viewer
@@ -29,16 +33,13 @@ final class Admission: Sendable {
             }
             return .admin
         case .tenant(let scope, let role, let erpAllowed):
-            guard let tenant else {
+            guard tenant != nil else {
                 throw OTCError.invalidArgument("\(method.name) acts for one client: set Call.tenant (otcctl: --tenant or a context)")
             }
             switch principal {
-            case .erp(_, let bound, let scopes):
+            case .erp(_, _, let scopes):
                 guard erpAllowed else {
                     throw OTCError.permissionDenied("\(method.name) is for delivery-center operators, not ERP keys")
-                }
-                guard bound == tenant else {
-                    throw OTCError.permissionDenied("this API key belongs to client '\(bound)'; it cannot act for '\(tenant)'")
                 }
                 guard scope.isSatisfied(by: scopes) else {
                     throw OTCError.permissionDenied("\(method.name) needs the scope \(scope); this key has \(scopes.map(\.rawValue).sorted().joined(separator: ", "))")

@@ -151,7 +151,7 @@ struct Connection {
             replies.send(Otc_Wire_V1_ServerFrame.with { $0.reply = reply })
             calls.done(call.callID)
         }
-        let deadline = call.timeoutMs > 0 ? Duration.milliseconds(Int64(call.timeoutMs)) : configuration.defaultTimeout
+        let deadline = (try? router.timeout(call.timeoutMs)) ?? configuration.maximumTimeout
         let timer = channel.eventLoop.scheduleTask(in: .milliseconds(deadline.wholeMilliseconds)) {
             calls.cancel(call.callID, reason: .deadline)
         }

@@ -45,9 +45,6 @@ public final class Router: Sendable {
             }
             methodLabel = method.name
             let tenant = call.tenant.isEmpty ? nil : try TenantSlug.parse(call.tenant)
-            if let tenant, case .erp(_, let bound, _) = principal, bound != tenant {
-                throw OTCError.permissionDenied("this API key belongs to client '\(bound)'; it cannot act for '\(tenant)'")
-            }
             let minimumRole = try Admission.authorize(principal, tenant: tenant, method: method)
             let timeout = try timeout(call.timeoutMs)
             if !call.idempotencyKey.isEmpty, call.idempotencyKey.count > 200 {
@@ -79,7 +76,9 @@ public final class Router: Sendable {
         return reply
     }
 
-    private func timeout(_ milliseconds: UInt32) throws -> Duration {
+    /// The call's deadline from now: timeout_ms, or the default when 0. Above the maximum is
+    /// refused by `dispatch`; the connection's deadline timer uses the clamped value.
+    func timeout(_ milliseconds: UInt32) throws -> Duration {
         guard milliseconds > 0 else { return configuration.defaultTimeout }
         let requested = Duration.milliseconds(Int64(milliseconds))
         guard requested <= configuration.maximumTimeout else {

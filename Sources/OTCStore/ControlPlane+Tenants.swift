@@ -33,7 +33,7 @@ extension ControlPlane {
     public func seedRules(_ slug: TenantSlug, rules: TenantRules, by principal: Principal) async throws {
         let body = String(decoding: try JSONEncoder.sorted.encode(rules), as: UTF8.self)
         try await client.withTransaction(logger: logger) { conn in
-            try await TenantMigrator.scope(conn, slug, logger)
+            try await conn.enterTenantSchema(slug, logger: logger)
             try await conn.query(
                 """
                 INSERT INTO rule_sets (version, body, note, created_by)

@@ -119,7 +119,7 @@ public struct ControlPlane: Sendable {
     /// Appends to the platform audit log (append-only, enforced by a trigger).
     public func audit(_ context: CallContext, action: String, subject: String, tenant: TenantSlug? = nil,
                       details: [String: String] = [:], on connection: PostgresConnection? = nil) async throws {
-        let json = String(decoding: try JSONEncoder.sorted.encode(details), as: UTF8.self)
+        let json = JSONText.object(details)
         let query: PostgresQuery = """
             INSERT INTO otc_control.audit_log (principal, tenant, request_id, action, subject, details)
             VALUES (\(context.principal.auditID), \(tenant?.rawValue), \(context.requestID), \(action), \(subject), \(json)::jsonb)

@@ -45,7 +45,7 @@ public struct IdempotencySweeper: Service {
         var removed = 0
         for tenant in tenants {
             removed += try await client.withTransaction(logger: logger) { conn in
-                try await TenantMigrator.scope(conn, tenant, logger)
+                try await conn.enterTenantSchema(tenant, logger: logger)
                 return try await conn.query(
                     "DELETE FROM idempotency_keys WHERE created_at < now() - make_interval(secs => \(Double(seconds))) RETURNING 1",
                     logger: logger

@@ -77,7 +77,7 @@ public struct TenantMigrator: Sendable {
             try await conn.query(
                 PostgresQuery(unsafeSQL: "CREATE SCHEMA IF NOT EXISTS \(tenant.schemaName) AUTHORIZATION \(tenant.roleName)"),
                 logger: logger)
-            try await Self.scope(conn, tenant, logger)
+            try await conn.enterTenantSchema(tenant, logger: logger)
             try await conn.query(
                 """
                 CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -96,7 +96,7 @@ public struct TenantMigrator: Sendable {
             }
             try await client.withTransaction(logger: logger) { conn in
                 try await conn.query("SELECT pg_advisory_xact_lock(hashtext(\("otc-migrate:" + tenant.rawValue)))", logger: logger)
-                try await Self.scope(conn, tenant, logger)
+                try await conn.enterTenantSchema(tenant, logger: logger)
                 let again = try await conn.query(
                     "SELECT 1 FROM schema_migrations WHERE module = \(migration.module) AND version = \(migration.version)",
                     logger: logger).collect().count
@@ -121,7 +121,7 @@ public struct TenantMigrator: Sendable {
 
     func appliedSteps(_ tenant: TenantSlug) async throws -> [String: String] {
         try await client.withTransaction(logger: logger) { conn in
-            try await Self.scope(conn, tenant, logger)
+            try await conn.enterTenantSchema(tenant, logger: logger)
             var applied: [String: String] = [:]
             let rows = try await conn.query("SELECT module, version, checksum FROM schema_migrations", logger: logger)
             for try await (module, version, checksum) in rows.decode((String, Int, String).self) {
@@ -134,9 +134,14 @@ public struct TenantMigrator: Sendable {
     func recordedVersion(_ tenant: TenantSlug) async throws -> Int {
         try await appliedSteps(tenant).count
     }
+}
 
-    static func scope(_ conn: PostgresConnection, _ tenant: TenantSlug, _ logger: Logger) async throws {
-        try await conn.query(
+extension PostgresConnection {
+    /// Switches the current transaction to a tenant's role and schema, transaction-locally, with
+    /// bound parameters. Used where no principal is involved (migrations, onboarding, sweeps);
+    /// calls go through `TenantStore.enter`, which also checks the principal.
+    public func enterTenantSchema(_ tenant: TenantSlug, logger: Logger) async throws {
+        try await query(
             "SELECT set_config('role', \(tenant.roleName), true), set_config('search_path', \(tenant.schemaName), true)",
             logger: logger)
     }

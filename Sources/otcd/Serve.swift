@@ -41,10 +41,10 @@ struct Serve: AsyncParsableCommand {
         if clientCertificates { flags["client_certificates"] = "true" }
         try settings.apply(flags)
 
-        let level = Logger.Level(rawValue: settings.logLevel) ?? .info
+        let level = settings.logLevel
         let json = settings.logFormat == "json"
         LoggingSystem.bootstrap { label in
-            var handler: any LogHandler = json ? JSONLogHandler(label: label) : TextLogHandler(label: label)
+            var handler = LineLogHandler(label: label, format: json ? .json : .text)
             handler.logLevel = level
             return handler
         }

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import OTCServer
 import OTCStore
 import OTCWire
@@ -13,7 +14,7 @@ struct Settings {
     var tlsKey: String?
     var clientCertificates = false
     var pepperFile: String?
-    var logLevel = "info"
+    var logLevel = Logger.Level.info
     var logFormat = "text"
     var dbPoolSize = 32
     var maxConnections = 10_000
@@ -45,10 +46,10 @@ struct Settings {
             case "client_certificates": clientCertificates = ["1", "true", "yes"].contains(value.lowercased())
             case "pepper_file": pepperFile = value
             case "log_level":
-                guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(value) else {
-                    throw SettingsError("log_level '\(value)' is not one of trace, debug, info, notice, warning, error, critical")
+                guard let level = Logger.Level(rawValue: value) else {
+                    throw SettingsError("log_level '\(value)' is not one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
                 }
-                logLevel = value
+                logLevel = level
             case "log_format":
                 guard ["text", "json"].contains(value) else { throw SettingsError("log_format '\(value)' is not text or json") }
                 logFormat = value

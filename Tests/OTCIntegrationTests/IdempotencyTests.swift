@@ -82,10 +82,7 @@ struct IdempotencyRetentionTests {
             let _: Otc_Customers_V1_Customer = try await erp.call(Method.upsertCustomer, tenant: tenant, request: Fixtures.customer("C-1"), idempotencyKey: "old")
             let _: Otc_Customers_V1_Customer = try await erp.call(Method.upsertCustomer, tenant: tenant, request: Fixtures.customer("C-2"), idempotencyKey: "new")
             // Age one key past the retention, as the tenant role would see it.
-            let slug = TenantSlug(tenant)!
-            try await server.client.withTransaction(logger: TestEnvironment.logger) { conn in
-                try await conn.query("SELECT set_config('role', \(slug.roleName), true), set_config('search_path', \(slug.schemaName), true)",
-                                     logger: TestEnvironment.logger)
+            try await server.asTenant(tenant) { conn in
                 try await conn.query("UPDATE idempotency_keys SET created_at = now() - interval '8 days' WHERE key = 'old'",
                                      logger: TestEnvironment.logger)
             }

@@ -89,10 +89,8 @@ struct IsolationTests {
             let _: Otc_Customers_V1_Customer = try await erp.call(Method.upsertCustomer, tenant: tenant, request: Fixtures.customer("C-1"))
             for statement in ["UPDATE audit_log SET action = 'x'", "DELETE FROM audit_log", "TRUNCATE audit_log"] {
                 do {
-                    _ = try await server.client.withTransaction(logger: TestEnvironment.logger) { conn in
-                        try await conn.query("SELECT set_config('role', \("otc_t_" + tenant), true), set_config('search_path', \("tenant_" + tenant), true)",
-                                             logger: TestEnvironment.logger)
-                        return try await conn.query(PostgresQuery(unsafeSQL: statement), logger: TestEnvironment.logger).collect()
+                    _ = try await server.asTenant(tenant) { conn in
+                        try await conn.query(PostgresQuery(unsafeSQL: statement), logger: TestEnvironment.logger).collect()
                     }
                     Issue.record("\(statement) on the audit log succeeded")
                 } catch {

@@ -23,9 +23,7 @@ struct MigrationTests {
             for i in 0..<3 { slugs.append(TenantSlug(try await server.onboard("mig\(i)", admin: admin).slug)!) }
             let broken = slugs[1]
             // Sabotage one tenant: the new step's table already exists there.
-            try await server.client.withTransaction(logger: TestEnvironment.logger) { conn in
-                try await conn.query("SELECT set_config('role', \(broken.roleName), true), set_config('search_path', \(broken.schemaName), true)",
-                                     logger: TestEnvironment.logger)
+            try await server.asTenant(broken.rawValue) { conn in
                 try await conn.query("CREATE TABLE probe (x int)", logger: TestEnvironment.logger)
             }
             let schema = Self.nextRelease("CREATE TABLE probe (id bigserial PRIMARY KEY, note text)")
@@ -42,9 +40,7 @@ struct MigrationTests {
             #expect(failed.toVersion == target - 1)
 
             // Fix the cause; the re-run applies only the missing step.
-            try await server.client.withTransaction(logger: TestEnvironment.logger) { conn in
-                try await conn.query("SELECT set_config('role', \(broken.roleName), true), set_config('search_path', \(broken.schemaName), true)",
-                                     logger: TestEnvironment.logger)
+            try await server.asTenant(broken.rawValue) { conn in
                 try await conn.query("DROP TABLE probe", logger: TestEnvironment.logger)
             }
             let second = await migrator.migrate(slugs)

@@ -26,7 +26,7 @@ struct TLSTests {
             let (tenant, key) = try await server.onboard("mtls", admin: admin)
             let dir = NSTemporaryDirectory() + "otc-client-\(UUID().uuidString)"
             let (cert, privateKey) = try DevCertificates.write(to: dir, commonName: "erp-connector")
-            let der = try NIOSSLCertificate(file: cert, format: .pem).toDERBytes()
+            let der = try NIOSSLCertificate.fromPEMFile(cert)[0].toDERBytes()
             var issue = Otc_Admin_V1_IssueCredentialRequest()
             issue.tenant = tenant
             issue.name = "sap-connector"

@@ -126,12 +126,18 @@ final class TestServer: Sendable {
         try await client.query(PostgresQuery(unsafeSQL: sql), logger: TestEnvironment.logger).collect()
     }
 
+    /// Runs `body` in a transaction as the tenant's role, in its schema (no principal check).
+    @discardableResult
+    func asTenant<T: Sendable>(_ tenant: String, _ body: (PostgresConnection) async throws -> T) async throws -> T {
+        try await client.withTransaction(logger: TestEnvironment.logger) { conn in
+            try await conn.enterTenantSchema(TenantSlug(tenant)!, logger: TestEnvironment.logger)
+            return try await body(conn)
+        }
+    }
+
     /// Counts rows of a tenant table, switching to the tenant's role the way the store does.
     func count(_ table: String, tenant: String, where condition: String = "true") async throws -> Int {
-        let slug = TenantSlug(tenant)!
-        return try await client.withTransaction(logger: TestEnvironment.logger) { conn in
-            try await conn.query("SELECT set_config('role', \(slug.roleName), true), set_config('search_path', \(slug.schemaName), true)",
-                                 logger: TestEnvironment.logger)
+        try await asTenant(tenant) { conn in
             let rows = try await conn.query(PostgresQuery(unsafeSQL: "SELECT count(*) FROM \(table) WHERE \(condition)"),
                                             logger: TestEnvironment.logger)
             for try await n in rows.decode(Int.self) { return n }
