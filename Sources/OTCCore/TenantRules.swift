@@ -10,6 +10,8 @@ public struct TenantRules: Sendable, Codable, Equatable {
     public var taxCodes: [String: Int]
     /// Task kind → hours until the task breaches its SLA.
     public var slaHours: [String: Int]
+    public var billing: Billing
+    public var collections: Collections
 
     public struct Validation: Sendable, Codable, Equatable {
         /// Hold an order whose customer PO number was already used by another order of the customer.
@@ -29,11 +31,15 @@ public struct TenantRules: Sendable, Codable, Equatable {
     public init(
         validation: Validation = Validation(),
         taxCodes: [String: Int] = ["STD": 2000, "RED": 700, "ZERO": 0, "EXEMPT": 0],
-        slaHours: [String: Int] = ["order_validation_hold": 4, "order_credit_hold": 8]
+        slaHours: [String: Int] = ["order_validation_hold": 4, "order_credit_hold": 8, "invoice_distribution": 24],
+        billing: Billing = Billing(),
+        collections: Collections = Collections()
     ) {
         self.validation = validation
         self.taxCodes = taxCodes
         self.slaHours = slaHours
+        self.billing = billing
+        self.collections = collections
     }
 
     public static let defaults = TenantRules()
@@ -41,7 +47,9 @@ public struct TenantRules: Sendable, Codable, Equatable {
     /// SLA hours for a task kind; 24 when the rules name none.
     public func slaHours(for kind: String) -> Int { slaHours[kind] ?? 24 }
 
-    enum CodingKeys: String, CodingKey { case validation, taxCodes = "tax_codes", slaHours = "sla_hours" }
+    enum CodingKeys: String, CodingKey {
+        case validation, taxCodes = "tax_codes", slaHours = "sla_hours", billing, collections
+    }
 
     public init(from decoder: any Decoder) throws {
         let defaults = TenantRules()
@@ -49,6 +57,8 @@ public struct TenantRules: Sendable, Codable, Equatable {
         validation = try c.decodeIfPresent(Validation.self, forKey: .validation) ?? defaults.validation
         taxCodes = try c.decodeIfPresent([String: Int].self, forKey: .taxCodes) ?? defaults.taxCodes
         slaHours = try c.decodeIfPresent([String: Int].self, forKey: .slaHours) ?? defaults.slaHours
+        billing = try c.decodeIfPresent(Billing.self, forKey: .billing) ?? defaults.billing
+        collections = try c.decodeIfPresent(Collections.self, forKey: .collections) ?? defaults.collections
     }
 }
 

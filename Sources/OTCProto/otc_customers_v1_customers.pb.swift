@@ -56,6 +56,9 @@ public nonisolated struct Otc_Customers_V1_Customer: Sendable {
 
   public var version: Int64 = 0
 
+  /// How invoices reach the customer: email (default), edi, portal or print.
+  public var invoiceChannel: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -185,7 +188,7 @@ fileprivate nonisolated let _protobuf_package = "otc.customers.v1"
 
 nonisolated extension Otc_Customers_V1_Customer: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Customer"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}number\0\u{1}name\0\u{1}currency\0\u{1}country\0\u{3}tax_id\0\u{1}email\0\u{1}blocked\0\u{3}block_reason\0\u{3}payment_terms\0\u{3}created_at\0\u{3}updated_at\0\u{1}version\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}number\0\u{1}name\0\u{1}currency\0\u{1}country\0\u{3}tax_id\0\u{1}email\0\u{1}blocked\0\u{3}block_reason\0\u{3}payment_terms\0\u{3}created_at\0\u{3}updated_at\0\u{1}version\0\u{3}invoice_channel\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -205,6 +208,7 @@ nonisolated extension Otc_Customers_V1_Customer: SwiftProtobuf.Message, SwiftPro
       case 10: try { try decoder.decodeSingularStringField(value: &self.createdAt) }()
       case 11: try { try decoder.decodeSingularStringField(value: &self.updatedAt) }()
       case 12: try { try decoder.decodeSingularInt64Field(value: &self.version) }()
+      case 13: try { try decoder.decodeSingularStringField(value: &self.invoiceChannel) }()
       default: break
       }
     }
@@ -247,6 +251,9 @@ nonisolated extension Otc_Customers_V1_Customer: SwiftProtobuf.Message, SwiftPro
     if self.version != 0 {
       try visitor.visitSingularInt64Field(value: self.version, fieldNumber: 12)
     }
+    if !self.invoiceChannel.isEmpty {
+      try visitor.visitSingularStringField(value: self.invoiceChannel, fieldNumber: 13)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -263,6 +270,7 @@ nonisolated extension Otc_Customers_V1_Customer: SwiftProtobuf.Message, SwiftPro
     if lhs.createdAt != rhs.createdAt {return false}
     if lhs.updatedAt != rhs.updatedAt {return false}
     if lhs.version != rhs.version {return false}
+    if lhs.invoiceChannel != rhs.invoiceChannel {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
