@@ -70,7 +70,7 @@ let package = Package(
         ),
         .target(
             name: "OTCAdmin",
-            dependencies: ["OTCStore", "OTCCore", "OTCProto", .product(name: "Logging", package: "swift-log"), .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            dependencies: ["OTCStore", "OTCCore", "OTCProto", .product(name: "Logging", package: "swift-log"), .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "SwiftProtobuf", package: "swift-protobuf")],
             swiftSettings: strictSettings
         ),
         .target(

@@ -5,6 +5,7 @@ public import PostgresNIO
 public import ServiceLifecycle
 import OTCAdmin
 public import OTCCore
+import OTCBilling
 import OTCOrders
 import OTCReceivables
 
@@ -15,6 +16,7 @@ public enum Platform {
     public static let tenantSchema = TenantSchema(modules: [
         CoreTenantMigrations.all,
         ReceivablesMigrations.all,
+        BillingMigrations.all,
         OrderMigrations.all,
     ])
 
@@ -26,8 +28,12 @@ public enum Platform {
         var table = MethodTable()
         table.register(SystemService())
         table.register(AdminService(control: control, migrator: migrator))
+        table.register(RulesService(store: store))
         table.register(CustomerService(store: store))
-        table.register(OrderService(store: store))
+        table.register(LedgerService(store: store))
+        let orderBilling = OrderBilling()
+        table.register(BillingService(store: store, shipments: orderBilling))
+        table.register(OrderService(store: store, shipmentObserver: orderBilling))
         for service in extraServices { service.registerMethods(with: &table) }
         return table
     }

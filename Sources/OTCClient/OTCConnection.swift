@@ -77,9 +77,10 @@ public final class OTCConnection: Sendable {
             do {
                 return try await call(method, tenant: tenant, request: request, timeout: timeout, idempotencyKey: key)
             } catch let error as RPCStatusError where error.code.isRetryable && attempt < attempts && channel.isActive {
-                let hinted = error.details["retry_after_ms"].flatMap(Int64.init).map { Duration.milliseconds($0) }
-                try await Task.sleep(for: hinted ?? delay)
-                delay *= 2
+                // The server's hint is a floor; backoff with jitter keeps a crowd of retries from arriving together.
+                let hinted = error.details["retry_after_ms"].flatMap(Int64.init).map { Duration.milliseconds($0) } ?? .zero
+                try await Task.sleep(for: max(hinted, delay) + delay * Double.random(in: 0..<0.5))
+                delay = min(delay * 2, .seconds(1))
             }
         }
         throw RPCStatusError(code: .unavailable, message: "retries exhausted")

@@ -31,9 +31,13 @@ public struct Scope: Hashable, Sendable, Codable, CustomStringConvertible, Expre
     public static let ordersWrite: Scope = "orders:write"
     public static let customersRead: Scope = "customers:read"
     public static let customersWrite: Scope = "customers:write"
+    public static let billingRead: Scope = "billing:read"
+    public static let billingWrite: Scope = "billing:write"
+    public static let receivablesRead: Scope = "receivables:read"
 
     /// Every scope an ERP credential can hold; issuing with no scopes grants these.
-    public static let allERP: [Scope] = [.ordersRead, .ordersWrite, .customersRead, .customersWrite]
+    public static let allERP: [Scope] = [.ordersRead, .ordersWrite, .customersRead, .customersWrite, .billingRead, .billingWrite,
+                                         .receivablesRead]
 
     /// `:write` implies `:read` of the same resource.
     public func isSatisfied(by granted: Set<Scope>) -> Bool {

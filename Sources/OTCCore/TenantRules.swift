@@ -44,6 +44,29 @@ public struct TenantRules: Sendable, Codable, Equatable {
 
     public static let defaults = TenantRules()
 
+    /// Checks what decoding cannot: rates, buckets, numbering, terms, SLA hours.
+    public func validate() throws {
+        for (code, rate) in taxCodes where !(0...10_000).contains(rate) || code.isEmpty {
+            throw OTCError.invalidArgument("tax code '\(code)': the rate must be 0 to 10000 basis points (got \(rate))")
+        }
+        let buckets = collections.agingBuckets
+        guard !buckets.isEmpty, buckets.allSatisfy({ $0 > 0 }), zip(buckets, buckets.dropFirst()).allSatisfy({ $0 < $1 }) else {
+            throw OTCError.invalidArgument("collections.aging_buckets must be ascending positive day counts such as [30, 60, 90, 120]")
+        }
+        guard (3...12).contains(billing.numberDigits) else {
+            throw OTCError.invalidArgument("billing.number_digits must be 3 to 12 (got \(billing.numberDigits))")
+        }
+        for (kind, prefix) in billing.numbering where prefix.isEmpty || prefix.count > 40 {
+            throw OTCError.invalidArgument("billing.numbering.\(kind) must be 1 to 40 characters")
+        }
+        guard PaymentTerms(billing.defaultTerms) != nil else {
+            throw OTCError.invalidArgument("billing.default_terms '\(billing.defaultTerms)' is not of the form NET30 or 2/10NET30")
+        }
+        for (kind, hours) in slaHours where hours <= 0 {
+            throw OTCError.invalidArgument("sla_hours.\(kind) must be positive")
+        }
+    }
+
     /// SLA hours for a task kind; 24 when the rules name none.
     public func slaHours(for kind: String) -> Int { slaHours[kind] ?? 24 }
 

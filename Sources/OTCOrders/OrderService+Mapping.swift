@@ -83,6 +83,7 @@ extension OrderService {
             line.unitPrice = money(l.unitPrice)
             line.taxCode = l.taxCode
             line.shippedQuantity = l.shippedQuantity
+            line.invoicedQuantity = l.invoicedQuantity
             line.netAmount = money(l.netAmount)
             return line
         }
@@ -127,6 +128,7 @@ extension OrderService {
         m.shippedAt = Timestamp.string(s.shippedAt)
         m.carrier = s.carrier
         m.tracking = s.tracking
+        m.invoiceNumber = s.invoiceNumber
         return m
     }
 

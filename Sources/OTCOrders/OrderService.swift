@@ -342,9 +342,12 @@ public struct OrderService: RPCService {
                 "lines": lines.map { "\($0.lineNo)×\($0.quantity)" }.joined(separator: " "),
             ])
             order = try await orders.find(id: id, in: tx)!
-            let shipment = order.shipments.first { $0.id == shipmentID }!
-            try await shipmentObserver?.shipmentRecorded(shipment, of: order, in: tx)
-            return Self.shipmentResponse(order, shipment)
+            if let shipmentObserver {
+                // Invoice-on-shipment bills it in this transaction; answer with the order as it is now.
+                try await shipmentObserver.shipmentRecorded(order.shipments.first { $0.id == shipmentID }!, of: order, in: tx)
+                order = try await orders.find(id: id, in: tx)!
+            }
+            return Self.shipmentResponse(order, order.shipments.first { $0.id == shipmentID }!)
         }
     }
 

@@ -147,30 +147,32 @@ public struct OrderStore: Sendable {
         for (i, entry) in orders.enumerated() { index[entry.order.id] = i }
         let lines = try await tx.query(
             """
-            SELECT order_id, line_no, sku, description, quantity, unit_of_measure, unit_price, price_currency, tax_code, shipped_quantity
+            SELECT order_id, line_no, sku, description, quantity, unit_of_measure, unit_price, price_currency, tax_code, shipped_quantity,
+                   invoiced_quantity
             FROM order_lines WHERE order_id = ANY(\(ids)) ORDER BY order_id, line_no
             """)
-        for try await (orderID, lineNo, sku, description, quantity, uom, price, currency, tax, shipped) in lines.decode(
-            (UUID, Int, String, String, Int64, String, Int64, String, String, Int64).self)
+        for try await (orderID, lineNo, sku, description, quantity, uom, price, currency, tax, shipped, invoiced) in lines.decode(
+            (UUID, Int, String, String, Int64, String, Int64, String, String, Int64, Int64).self)
         {
             guard let i = index[orderID] else { continue }
             orders[i].order.lines.append(OrderLine(
                 lineNo: lineNo, sku: sku, description: description, quantity: quantity, unitOfMeasure: uom,
                 unitPrice: Money(units: price, currency: Currency(currency) ?? orders[i].order.currency), taxCode: tax,
-                shippedQuantity: shipped))
+                shippedQuantity: shipped, invoicedQuantity: invoiced))
         }
         let shipments = try await tx.query(
             """
-            SELECT order_id, id, shipment_ref, lines::text, shipped_at, carrier, tracking
+            SELECT order_id, id, shipment_ref, lines::text, shipped_at, carrier, tracking, coalesce(invoice_number, '')
             FROM shipments WHERE order_id = ANY(\(ids)) ORDER BY shipped_at, id
             """)
-        for try await (orderID, id, ref, lines, at, carrier, tracking) in shipments.decode(
-            (UUID, UUID, String, String, Date, String, String).self)
+        for try await (orderID, id, ref, lines, at, carrier, tracking, invoiceNumber) in shipments.decode(
+            (UUID, UUID, String, String, Date, String, String, String).self)
         {
             guard let i = index[orderID] else { continue }
             let parsed = (try? JSONDecoder().decode([ShipmentLine].self, from: Data(lines.utf8))) ?? []
             orders[i].order.shipments.append(Shipment(
-                id: id, shipmentRef: ref, lines: parsed, shippedAt: at, carrier: carrier, tracking: tracking))
+                id: id, shipmentRef: ref, lines: parsed, shippedAt: at, carrier: carrier, tracking: tracking,
+                invoiceNumber: invoiceNumber))
         }
         return orders
     }
@@ -195,5 +197,40 @@ public struct OrderStore: Sendable {
             WHERE l.order_id = \(orderID) AND l.line_no = s.line_no
             """)
         return id
+    }
+
+    /// Counts billed quantities on the order's lines and links the shipments to their invoice.
+    func recordBilling(orderID: UUID, lines: [(lineNo: Int, quantity: Int64)], shipmentIDs: [UUID], invoiceID: UUID,
+                       invoiceNumber: String, in tx: TenantTransaction) async throws {
+        try await tx.query(
+            """
+            UPDATE order_lines l SET invoiced_quantity = l.invoiced_quantity + s.quantity
+            FROM (SELECT line_no, sum(quantity) AS quantity FROM unnest(\(lines.map(\.lineNo))::int[], \(lines.map(\.quantity))::bigint[])
+                  AS x(line_no, quantity) GROUP BY line_no) s
+            WHERE l.order_id = \(orderID) AND l.line_no = s.line_no
+            """)
+        if !shipmentIDs.isEmpty {
+            try await tx.query(
+                """
+                UPDATE shipments SET invoice_id = \(invoiceID), invoice_number = \(invoiceNumber)
+                WHERE id = ANY(\(shipmentIDs)) AND invoice_id IS NULL
+                """)
+        }
+    }
+
+    /// Orders with shipments not yet invoiced made on or before the date (tenant time zone),
+    /// oldest first; rows another billing run holds are skipped.
+    func ordersDueForBilling(asOf: BusinessDate, limit: Int, in tx: TenantTransaction) async throws -> [UUID] {
+        let rows = try await tx.query(
+            """
+            SELECT o.id FROM orders o
+            WHERE EXISTS (SELECT 1 FROM shipments s WHERE s.order_id = o.id AND s.invoice_id IS NULL
+                          AND s.shipped_at < (DATE '1970-01-01' + \(asOf.dayNumber + 1)::int)::timestamptz)
+              AND o.status NOT IN ('cancelled', 'invoiced', 'closed')
+            ORDER BY o.seq LIMIT \(limit) FOR UPDATE OF o SKIP LOCKED
+            """)
+        var ids: [UUID] = []
+        for try await id in rows.decode(UUID.self) { ids.append(id) }
+        return ids
     }
 }

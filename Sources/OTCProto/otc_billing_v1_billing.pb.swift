@@ -312,6 +312,10 @@ public nonisolated struct Otc_Billing_V1_LineInput: Sendable {
 
   public var taxCode: String = String()
 
+  /// With the request's order_ref: the order line billed. Only shipped, not yet invoiced
+  /// quantities can be billed (FAILED_PRECONDITION, reason NOT_SHIPPED).
+  public var orderLineNo: Int32 = 0
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -1159,7 +1163,7 @@ nonisolated extension Otc_Billing_V1_Document: SwiftProtobuf.Message, SwiftProto
 
 nonisolated extension Otc_Billing_V1_LineInput: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".LineInput"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}sku\0\u{1}description\0\u{1}quantity\0\u{3}unit_of_measure\0\u{3}unit_price\0\u{3}tax_code\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}sku\0\u{1}description\0\u{1}quantity\0\u{3}unit_of_measure\0\u{3}unit_price\0\u{3}tax_code\0\u{3}order_line_no\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1173,6 +1177,7 @@ nonisolated extension Otc_Billing_V1_LineInput: SwiftProtobuf.Message, SwiftProt
       case 4: try { try decoder.decodeSingularStringField(value: &self.unitOfMeasure) }()
       case 5: try { try decoder.decodeSingularInt64Field(value: &self.unitPrice) }()
       case 6: try { try decoder.decodeSingularStringField(value: &self.taxCode) }()
+      case 7: try { try decoder.decodeSingularInt32Field(value: &self.orderLineNo) }()
       default: break
       }
     }
@@ -1197,6 +1202,9 @@ nonisolated extension Otc_Billing_V1_LineInput: SwiftProtobuf.Message, SwiftProt
     if !self.taxCode.isEmpty {
       try visitor.visitSingularStringField(value: self.taxCode, fieldNumber: 6)
     }
+    if self.orderLineNo != 0 {
+      try visitor.visitSingularInt32Field(value: self.orderLineNo, fieldNumber: 7)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1207,6 +1215,7 @@ nonisolated extension Otc_Billing_V1_LineInput: SwiftProtobuf.Message, SwiftProt
     if lhs.unitOfMeasure != rhs.unitOfMeasure {return false}
     if lhs.unitPrice != rhs.unitPrice {return false}
     if lhs.taxCode != rhs.taxCode {return false}
+    if lhs.orderLineNo != rhs.orderLineNo {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -132,6 +132,9 @@ public nonisolated struct Otc_Orders_V1_OrderLine: Sendable {
   /// Clears the value of `netAmount`. Subsequent reads from it will return its default value.
   public mutating func clearNetAmount() {self._netAmount = nil}
 
+  /// Output only: how much of the shipped quantity has been invoiced.
+  public var invoicedQuantity: Int64 = 0
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -441,6 +444,9 @@ public nonisolated struct Otc_Orders_V1_Shipment: Sendable {
 
   public var tracking: String = String()
 
+  /// Output only: the invoice that billed this shipment (empty until billed).
+  public var invoiceNumber: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -507,7 +513,7 @@ nonisolated extension Otc_Orders_V1_OrderStatus: SwiftProtobuf._ProtoNameProvidi
 
 nonisolated extension Otc_Orders_V1_OrderLine: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".OrderLine"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}line_no\0\u{1}sku\0\u{1}description\0\u{1}quantity\0\u{3}unit_of_measure\0\u{3}unit_price\0\u{3}tax_code\0\u{3}shipped_quantity\0\u{3}net_amount\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}line_no\0\u{1}sku\0\u{1}description\0\u{1}quantity\0\u{3}unit_of_measure\0\u{3}unit_price\0\u{3}tax_code\0\u{3}shipped_quantity\0\u{3}net_amount\0\u{3}invoiced_quantity\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -524,6 +530,7 @@ nonisolated extension Otc_Orders_V1_OrderLine: SwiftProtobuf.Message, SwiftProto
       case 7: try { try decoder.decodeSingularStringField(value: &self.taxCode) }()
       case 8: try { try decoder.decodeSingularInt64Field(value: &self.shippedQuantity) }()
       case 9: try { try decoder.decodeSingularMessageField(value: &self._netAmount) }()
+      case 10: try { try decoder.decodeSingularInt64Field(value: &self.invoicedQuantity) }()
       default: break
       }
     }
@@ -561,6 +568,9 @@ nonisolated extension Otc_Orders_V1_OrderLine: SwiftProtobuf.Message, SwiftProto
     try { if let v = self._netAmount {
       try visitor.visitSingularMessageField(value: v, fieldNumber: 9)
     } }()
+    if self.invoicedQuantity != 0 {
+      try visitor.visitSingularInt64Field(value: self.invoicedQuantity, fieldNumber: 10)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -574,6 +584,7 @@ nonisolated extension Otc_Orders_V1_OrderLine: SwiftProtobuf.Message, SwiftProto
     if lhs.taxCode != rhs.taxCode {return false}
     if lhs.shippedQuantity != rhs.shippedQuantity {return false}
     if lhs._netAmount != rhs._netAmount {return false}
+    if lhs.invoicedQuantity != rhs.invoicedQuantity {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1146,7 +1157,7 @@ nonisolated extension Otc_Orders_V1_ShipmentLine: SwiftProtobuf.Message, SwiftPr
 
 nonisolated extension Otc_Orders_V1_Shipment: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Shipment"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{3}shipment_ref\0\u{1}lines\0\u{3}shipped_at\0\u{1}carrier\0\u{1}tracking\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{3}shipment_ref\0\u{1}lines\0\u{3}shipped_at\0\u{1}carrier\0\u{1}tracking\0\u{3}invoice_number\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1160,6 +1171,7 @@ nonisolated extension Otc_Orders_V1_Shipment: SwiftProtobuf.Message, SwiftProtob
       case 4: try { try decoder.decodeSingularStringField(value: &self.shippedAt) }()
       case 5: try { try decoder.decodeSingularStringField(value: &self.carrier) }()
       case 6: try { try decoder.decodeSingularStringField(value: &self.tracking) }()
+      case 7: try { try decoder.decodeSingularStringField(value: &self.invoiceNumber) }()
       default: break
       }
     }
@@ -1184,6 +1196,9 @@ nonisolated extension Otc_Orders_V1_Shipment: SwiftProtobuf.Message, SwiftProtob
     if !self.tracking.isEmpty {
       try visitor.visitSingularStringField(value: self.tracking, fieldNumber: 6)
     }
+    if !self.invoiceNumber.isEmpty {
+      try visitor.visitSingularStringField(value: self.invoiceNumber, fieldNumber: 7)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1194,6 +1209,7 @@ nonisolated extension Otc_Orders_V1_Shipment: SwiftProtobuf.Message, SwiftProtob
     if lhs.shippedAt != rhs.shippedAt {return false}
     if lhs.carrier != rhs.carrier {return false}
     if lhs.tracking != rhs.tracking {return false}
+    if lhs.invoiceNumber != rhs.invoiceNumber {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -109,7 +109,8 @@ public struct CustomerService: RPCService {
 
     static func draft(_ m: Otc_Customers_V1_Customer) throws -> CustomerDraft {
         try CustomerDraft(number: m.number, name: m.name, currency: m.currency, country: m.country, taxID: m.taxID,
-                          email: m.email, blocked: m.blocked, blockReason: m.blockReason, paymentTerms: m.paymentTerms)
+                          email: m.email, blocked: m.blocked, blockReason: m.blockReason, paymentTerms: m.paymentTerms,
+                          invoiceChannel: m.invoiceChannel)
     }
 
     static func message(_ c: Customer) -> Otc_Customers_V1_Customer {
@@ -123,6 +124,7 @@ public struct CustomerService: RPCService {
         m.blocked = c.blocked
         m.blockReason = c.blockReason
         m.paymentTerms = c.paymentTerms
+        m.invoiceChannel = c.invoiceChannel
         m.createdAt = Timestamp.string(c.createdAt)
         m.updatedAt = Timestamp.string(c.updatedAt)
         m.version = c.version

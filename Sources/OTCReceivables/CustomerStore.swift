@@ -11,24 +11,25 @@ public struct CustomerStore: Sendable {
     public enum UpsertOutcome: String, Sendable { case created, updated, unchanged }
 
     static let columns =
-        "number, name, currency, country, tax_id, email, blocked, block_reason, payment_terms, created_at, updated_at, version"
+        "number, name, currency, country, tax_id, email, blocked, block_reason, payment_terms, created_at, updated_at, version, invoice_channel"
 
     /// Creates or updates a customer; unchanged data writes nothing. Audited.
     public func upsert(_ draft: CustomerDraft, in tx: TenantTransaction) async throws -> (Customer, UpsertOutcome) {
         let rows = try await tx.query(
             PostgresQuery(unsafeSQL: """
-                INSERT INTO customers (number, name, currency, country, tax_id, email, blocked, block_reason, payment_terms)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                INSERT INTO customers (number, name, currency, country, tax_id, email, blocked, block_reason, payment_terms, invoice_channel)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
                 ON CONFLICT (number) DO UPDATE SET
                     name = EXCLUDED.name, currency = EXCLUDED.currency, country = EXCLUDED.country,
                     tax_id = EXCLUDED.tax_id, email = EXCLUDED.email, blocked = EXCLUDED.blocked,
                     block_reason = EXCLUDED.block_reason, payment_terms = EXCLUDED.payment_terms,
+                    invoice_channel = EXCLUDED.invoice_channel,
                     updated_at = now(), version = customers.version + 1
                 WHERE (customers.name, customers.currency, customers.country, customers.tax_id, customers.email,
-                       customers.blocked, customers.block_reason, customers.payment_terms)
+                       customers.blocked, customers.block_reason, customers.payment_terms, customers.invoice_channel)
                    IS DISTINCT FROM
                       (EXCLUDED.name, EXCLUDED.currency, EXCLUDED.country, EXCLUDED.tax_id, EXCLUDED.email,
-                       EXCLUDED.blocked, EXCLUDED.block_reason, EXCLUDED.payment_terms)
+                       EXCLUDED.blocked, EXCLUDED.block_reason, EXCLUDED.payment_terms, EXCLUDED.invoice_channel)
                 RETURNING (xmax = 0), \(Self.columns)
                 """, binds: draft.binds))
         for try await row in rows {
@@ -37,7 +38,8 @@ public struct CustomerStore: Sendable {
             try await tx.audit(
                 action: inserted ? "customer.create" : "customer.update", entityType: "customer", entityID: customer.number,
                 details: ["name": customer.name, "currency": customer.currency.code, "blocked": "\(customer.blocked)",
-                          "payment_terms": customer.paymentTerms, "version": "\(customer.version)"])
+                          "payment_terms": customer.paymentTerms, "invoice_channel": customer.invoiceChannel,
+                          "version": "\(customer.version)"])
             return (customer, inserted ? .created : .updated)
         }
         guard let existing = try await find(draft.number, in: tx) else {
@@ -84,7 +86,8 @@ public struct CustomerStore: Sendable {
             currency: Currency(try cell(2, String.self)) ?? Currency("XXX")!,
             country: try cell(3, String.self), taxID: try cell(4, String.self), email: try cell(5, String.self),
             blocked: try cell(6, Bool.self), blockReason: try cell(7, String.self), paymentTerms: try cell(8, String.self),
-            createdAt: try cell(9, Date.self), updatedAt: try cell(10, Date.self), version: try cell(11, Int64.self))
+            invoiceChannel: try cell(12, String.self), createdAt: try cell(9, Date.self), updatedAt: try cell(10, Date.self),
+            version: try cell(11, Int64.self))
     }
 }
 
@@ -100,6 +103,7 @@ extension CustomerDraft {
         b.append(blocked)
         b.append(blockReason)
         b.append(paymentTerms)
+        b.append(invoiceChannel)
         return b
     }
 }

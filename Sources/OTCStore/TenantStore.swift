@@ -29,8 +29,8 @@ public struct TenantStore: Sendable {
         let tenant = try context.requireTenant()
         do {
             return try await client.withTransaction(logger: context.logger) { connection in
-                try await Self.enter(tenant: tenant, context: context, connection: connection)
-                return try await body(TenantTransaction(connection: connection, tenant: tenant, context: context))
+                let timeZone = try await Self.enter(tenant: tenant, context: context, connection: connection)
+                return try await body(TenantTransaction(connection: connection, tenant: tenant, context: context, timeZone: timeZone))
             }
         } catch {
             throw PostgresErrors.map(error)
@@ -78,8 +78,9 @@ public struct TenantStore: Sendable {
         }
     }
 
-    /// The scoping statement. Reads otc_control as the login role, then switches role and schema.
-    static func enter(tenant: TenantSlug, context: CallContext, connection: PostgresConnection) async throws {
+    /// The scoping statement. Reads otc_control as the login role, then switches role, schema and
+    /// time zone (so `current_date` in SQL is the tenant's business day). Returns the time zone.
+    static func enter(tenant: TenantSlug, context: CallContext, connection: PostgresConnection) async throws -> String {
         let (kind, principalID): (String, String) = switch context.principal {
         case .erp(let id, _, _): ("erp", id)
         case .operatorAccount(let login, _, true): ("admin", login)
@@ -88,7 +89,7 @@ public struct TenantStore: Sendable {
         let timeout = String(context.remainingMilliseconds)
         let rows = try await connection.query(
             """
-            SELECT t.status, t.status_reason,
+            SELECT t.status, t.status_reason, t.time_zone,
                    CASE \(kind)
                        WHEN 'erp' THEN (SELECT c.status FROM otc_control.credentials c WHERE c.id = \(principalID) AND c.tenant = t.slug)
                        WHEN 'operator' THEN (SELECT g.role FROM otc_control.grants g WHERE g.login = \(principalID) AND g.tenant = t.slug)
@@ -96,12 +97,13 @@ public struct TenantStore: Sendable {
                    END,
                    set_config('role', \(tenant.roleName), true),
                    set_config('search_path', \(tenant.schemaName), true),
-                   set_config('statement_timeout', \(timeout), true)
+                   set_config('statement_timeout', \(timeout), true),
+                   set_config('timezone', t.time_zone, true)
             FROM otc_control.tenants t WHERE t.slug = \(tenant.rawValue)
             """, logger: context.logger)
-        var found = false
-        for try await (status, reason, access) in rows.decode((String, String, String?).self) {
-            found = true
+        var found: String?
+        for try await (status, reason, timeZone, access) in rows.decode((String, String, String, String?).self) {
+            found = timeZone
             switch status {
             case "active": break
             case "suspended":
@@ -124,11 +126,12 @@ public struct TenantStore: Sendable {
             default: break
             }
         }
-        guard found else {
+        guard let found else {
             // Only platform admins learn which tenants exist; everyone else sees a denial.
             if kind == "admin" { throw OTCError.notFound("client '\(tenant)' does not exist") }
             throw OTCError.permissionDenied("you have no role on client '\(tenant)'; ask a platform admin for a grant")
         }
+        return found
     }
 }
 
@@ -139,8 +142,18 @@ public struct TenantTransaction: Sendable {
     public let connection: PostgresConnection
     public let tenant: TenantSlug
     public let context: CallContext
+    /// The tenant's IANA time zone; SQL's `current_date` is already set to it.
+    public let timeZone: String
 
     public var logger: Logger { context.logger }
+
+    /// Today in the tenant's time zone: the default issue date and "as of" date.
+    public var today: BusinessDate {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: timeZone) ?? .gmt
+        let parts = calendar.dateComponents([.year, .month, .day], from: Date())
+        return BusinessDate(year: parts.year ?? 1970, month: parts.month ?? 1, day: parts.day ?? 1) ?? BusinessDate(utc: Date())
+    }
 
     /// Runs one statement, mapping database errors to wire statuses.
     @discardableResult

@@ -85,7 +85,8 @@ struct CLITests {
             #expect(shipped.status == 0, "\(shipped.stderr)")
             let listed = try run("order", "list")
             #expect(listed.stdout.contains("SO-CLI-1"))
-            #expect(listed.stdout.contains("shipped"))
+            // Invoice on shipment (the default rule) bills the delivery at once.
+            #expect(listed.stdout.contains("invoiced"))
             #expect(listed.stdout.contains("62.50 EUR"))
 
             // The same key naming the other tenant: refused, on stderr, with a non-zero exit.

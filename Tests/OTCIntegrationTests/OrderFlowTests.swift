@@ -51,7 +51,9 @@ struct OrderFlowTests {
             rest.shipmentRef = "DN-3"
             rest.lines = [.with { $0.lineNo = 1; $0.quantity = 1 }, .with { $0.lineNo = 2; $0.quantity = 1 }]
             let full: Otc_Orders_V1_RecordShipmentResponse = try await erp.call(Method.recordShipment, tenant: tenant, request: rest)
-            #expect(full.order.status == .shipped)
+            // Fully shipped, and billed on shipment (the default rule): invoiced.
+            #expect(full.order.status == .invoiced)
+            #expect(full.order.shipments.allSatisfy { !$0.invoiceNumber.isEmpty })
             #expect(full.order.shipments.count == 2)
 
             // Shipped orders cannot be amended.

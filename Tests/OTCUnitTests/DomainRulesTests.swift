@@ -73,7 +73,7 @@ struct OrderValidationTests {
 
     func customer(blocked: Bool = false, currency: String = "EUR") -> Customer {
         Customer(number: "C-1", name: "Acme", currency: Currency(currency)!, country: "DE", taxID: "", email: "",
-                 blocked: blocked, blockReason: blocked ? "insolvency" : "", paymentTerms: "NET30",
+                 blocked: blocked, blockReason: blocked ? "insolvency" : "", paymentTerms: "NET30", invoiceChannel: "email",
                  createdAt: Date(), updatedAt: Date(), version: 1)
     }
 

@@ -18,6 +18,9 @@ public struct LineSource: Sendable, Equatable, Codable {
     public var shipmentID: UUID
     public var shipmentRef: String
 
+    /// The shipment id of a line billed directly by order line, without a shipment.
+    public static let noShipment = UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0))
+
     public init(orderRef: String, orderLineNo: Int, shipmentID: UUID, shipmentRef: String) {
         self.orderRef = orderRef
         self.orderLineNo = orderLineNo

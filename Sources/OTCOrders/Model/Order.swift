@@ -30,9 +30,10 @@ public struct OrderLine: Sendable, Equatable {
     public var unitPrice: Money
     public var taxCode: String
     public var shippedQuantity: Int64
+    public var invoicedQuantity: Int64
 
     public init(lineNo: Int, sku: String, description: String, quantity: Int64, unitOfMeasure: String,
-                unitPrice: Money, taxCode: String, shippedQuantity: Int64 = 0) {
+                unitPrice: Money, taxCode: String, shippedQuantity: Int64 = 0, invoicedQuantity: Int64 = 0) {
         self.lineNo = lineNo
         self.sku = sku
         self.description = description
@@ -41,9 +42,12 @@ public struct OrderLine: Sendable, Equatable {
         self.unitPrice = unitPrice
         self.taxCode = taxCode
         self.shippedQuantity = shippedQuantity
+        self.invoicedQuantity = invoicedQuantity
     }
 
     public var openQuantity: Int64 { quantity - shippedQuantity }
+    /// Shipped and not yet invoiced.
+    public var billableQuantity: Int64 { shippedQuantity - invoicedQuantity }
 
     /// quantity × unit price; zero when it would overflow (validation reports that separately).
     public var netAmount: Money {
@@ -74,6 +78,8 @@ public struct Shipment: Sendable, Equatable {
     public var shippedAt: Date
     public var carrier: String
     public var tracking: String
+    /// The invoice that billed the shipment; empty until it is billed.
+    public var invoiceNumber: String = ""
 }
 
 public struct ShipmentLine: Sendable, Equatable, Codable {
@@ -108,6 +114,9 @@ public struct Order: Sendable, Equatable {
     public var netTotal: Money {
         lines.reduce(Money.zero(currency)) { (try? $0.adding($1.netAmount)) ?? $0 }
     }
+
+    /// Every ordered unit shipped and invoiced.
+    public var isFullyInvoiced: Bool { lines.allSatisfy { $0.invoicedQuantity == $0.quantity } }
 }
 
 /// The fields of an order as the ERP sends them (create or amend), structurally checked.

@@ -12,6 +12,8 @@ public struct Customer: Sendable, Equatable {
     public var blocked: Bool
     public var blockReason: String
     public var paymentTerms: String
+    /// email | edi | portal | print: how invoices reach the customer.
+    public var invoiceChannel: String
     public var createdAt: Date
     public var updatedAt: Date
     public var version: Int64
@@ -28,10 +30,13 @@ public struct CustomerDraft: Sendable, Equatable {
     public var blocked: Bool
     public var blockReason: String
     public var paymentTerms: String
+    public var invoiceChannel: String
+
+    public static let channels = ["email", "edi", "portal", "print"]
 
     /// Validates raw fields; the error names the field and the rule.
     public init(number: String, name: String, currency: String, country: String, taxID: String, email: String,
-                blocked: Bool, blockReason: String, paymentTerms: String) throws {
+                blocked: Bool, blockReason: String, paymentTerms: String, invoiceChannel: String = "") throws {
         let number = number.trimmingCharacters(in: .whitespaces)
         guard (1...64).contains(number.count),
               number.unicodeScalars.allSatisfy({ CharacterSet.alphanumerics.contains($0) || "-_./".unicodeScalars.contains($0) })
@@ -57,6 +62,12 @@ public struct CustomerDraft: Sendable, Equatable {
             throw OTCError.invalidArgument(
                 "customer \(number): payment terms '\(paymentTerms)' are not of the form NET30 or 2/10NET30")
         }
+        let channel = invoiceChannel.isEmpty ? "email" : invoiceChannel.lowercased()
+        guard Self.channels.contains(channel) else {
+            throw OTCError.invalidArgument(
+                "customer \(number): invoice channel '\(invoiceChannel)' is not one of \(Self.channels.joined(separator: ", "))")
+        }
+        self.invoiceChannel = channel
         self.number = number
         self.name = name
         self.currency = parsedCurrency
@@ -66,34 +77,5 @@ public struct CustomerDraft: Sendable, Equatable {
         self.blocked = blocked
         self.blockReason = blocked ? blockReason : ""
         self.paymentTerms = terms
-    }
-}
-
-/// Payment terms "NETn" or "d/kNETn" (d % discount if paid within k days, else net in n days).
-public struct PaymentTerms: Sendable, Equatable {
-    public var netDays: Int
-    /// Discount in basis points (200 = 2 %) and the days it applies; 0 when none.
-    public var discountBasisPoints: Int
-    public var discountDays: Int
-
-    public init?(_ text: String) {
-        let upper = text.uppercased()
-        guard let netRange = upper.range(of: "NET") else { return nil }
-        guard let net = Int(upper[netRange.upperBound...]), (0...365).contains(net) else { return nil }
-        let prefix = upper[..<netRange.lowerBound]
-        if prefix.isEmpty {
-            self.init(netDays: net, discountBasisPoints: 0, discountDays: 0)
-            return
-        }
-        let parts = prefix.split(separator: "/")
-        guard parts.count == 2, let percent = Int(parts[0]), let days = Int(parts[1]),
-              (1...99).contains(percent), (1...net).contains(days) else { return nil }
-        self.init(netDays: net, discountBasisPoints: percent * 100, discountDays: days)
-    }
-
-    public init(netDays: Int, discountBasisPoints: Int, discountDays: Int) {
-        self.netDays = netDays
-        self.discountBasisPoints = discountBasisPoints
-        self.discountDays = discountDays
     }
 }

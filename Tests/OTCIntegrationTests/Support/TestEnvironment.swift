@@ -168,6 +168,7 @@ enum Fixtures {
         request.customer.name = "Customer \(number)"
         request.customer.currency = currency
         request.customer.country = "DE"
+        request.customer.email = "ap@\(number.lowercased()).example"
         request.customer.blocked = blocked
         request.customer.paymentTerms = "2/10NET30"
         return request

@@ -1,0 +1,130 @@
+public import OTCCore
+public import OTCStore
+public import OTCBilling
+import Foundation
+
+/// Order management's side of invoicing: turns shipped, uninvoiced order lines into invoices
+/// through `Billing`, counts them as invoiced, and moves an order to `invoiced` once every
+/// ordered unit is shipped and billed. All in the caller's transaction.
+public struct OrderBilling: ShipmentBilling, ShipmentObserver {
+    let orders = OrderStore()
+    let billing = Billing()
+
+    public init() {}
+
+    /// Invoice-on-shipment tenants bill each shipment in the transaction that records it.
+    public func shipmentRecorded(_ shipment: Shipment, of order: Order, in tx: TenantTransaction) async throws {
+        let rules = try await tx.currentRules()
+        guard rules.rules.billing.mode == .onShipment else { return }
+        _ = try await invoice(order, shipments: [shipment], issueDate: nil, rules: rules, in: tx)
+    }
+
+    public func invoiceShipment(orderRef: String, shipmentRef: String, issueDate: BusinessDate?, rules: VersionedRules,
+                                in tx: TenantTransaction) async throws -> BillingDocument {
+        guard let found = try await orders.find(orderRef: orderRef, in: tx),
+              let order = try await orders.find(id: found.id, lock: true, in: tx)
+        else { throw OTCError.notFound("order \(orderRef) does not exist") }
+        guard let shipment = order.shipments.first(where: { $0.shipmentRef == shipmentRef }) else {
+            throw BillingError.nothingToBill(
+                "order \(orderRef) has no shipment \(shipmentRef); only shipped lines can be invoiced (record the shipment first)")
+        }
+        guard shipment.invoiceNumber.isEmpty else {
+            throw BillingError.alreadyBilled(shipmentRef: shipmentRef, orderRef: orderRef, invoiceNumber: shipment.invoiceNumber)
+        }
+        guard let document = try await invoice(order, shipments: [shipment], issueDate: issueDate, rules: rules, in: tx) else {
+            throw BillingError.nothingToBill("shipment \(shipmentRef) of order \(orderRef) has nothing left to invoice; its lines were billed directly")
+        }
+        return document
+    }
+
+    public func runBilling(asOf: BusinessDate, issueDate: BusinessDate?, maxOrders: Int, rules: VersionedRules,
+                           in tx: TenantTransaction) async throws -> (invoices: [BillingDocument], more: Bool) {
+        let due = try await orders.ordersDueForBilling(asOf: asOf, limit: maxOrders + 1, in: tx)
+        var invoices: [BillingDocument] = []
+        for id in due.prefix(maxOrders) {
+            guard let order = try await orders.find(id: id, in: tx) else { continue }
+            let cutoff = Calendar.dayEnd(asOf, timeZone: tx.timeZone)
+            let shipments = order.shipments.filter { $0.invoiceNumber.isEmpty && $0.shippedAt < cutoff }
+            if let document = try await invoice(order, shipments: shipments, issueDate: issueDate, rules: rules, in: tx) {
+                invoices.append(document)
+            }
+        }
+        return (invoices, due.count > maxOrders)
+    }
+
+    public func billDirectly(orderRef: String, lines: [(lineNo: Int, quantity: Int64)], in tx: TenantTransaction) async throws -> String {
+        guard let found = try await orders.find(orderRef: orderRef, in: tx),
+              var order = try await orders.find(id: found.id, lock: true, in: tx)
+        else { throw OTCError.notFound("order \(orderRef) does not exist") }
+        var requested: [Int: Int64] = [:]
+        for line in lines { requested[line.lineNo, default: 0] += line.quantity }
+        for (lineNo, quantity) in requested.sorted(by: { $0.key < $1.key }) {
+            guard let orderLine = order.lines.first(where: { $0.lineNo == lineNo }) else {
+                throw BillingError.invalid("order \(orderRef) has no line \(lineNo)")
+            }
+            guard quantity <= orderLine.billableQuantity else {
+                throw BillingError.notShipped(orderRef: orderRef, line: lineNo, shipped: orderLine.shippedQuantity,
+                                              billed: orderLine.invoicedQuantity)
+            }
+        }
+        try await orders.recordBilling(orderID: order.id, lines: lines, shipmentIDs: [], invoiceID: order.id, invoiceNumber: "", in: tx)
+        for i in order.lines.indices { order.lines[i].invoicedQuantity += requested[order.lines[i].lineNo] ?? 0 }
+        try await markInvoicedIfComplete(order, in: tx)
+        return order.customerPO
+    }
+
+    /// One invoice for the given shipments' billable lines; nil when nothing is left to bill.
+    func invoice(_ order: Order, shipments: [Shipment], issueDate: BusinessDate?, rules: VersionedRules,
+                 in tx: TenantTransaction) async throws -> BillingDocument? {
+        var billable = Dictionary(uniqueKeysWithValues: order.lines.map { ($0.lineNo, $0.billableQuantity) })
+        var drafts: [LineDraft] = []
+        var billed: [(lineNo: Int, quantity: Int64)] = []
+        for shipment in shipments {
+            for shipped in shipment.lines.sorted(by: { $0.lineNo < $1.lineNo }) {
+                guard let line = order.lines.first(where: { $0.lineNo == shipped.lineNo }) else { continue }
+                let quantity = min(shipped.quantity, billable[line.lineNo] ?? 0)
+                guard quantity > 0 else { continue }
+                billable[line.lineNo, default: 0] -= quantity
+                billed.append((line.lineNo, quantity))
+                drafts.append(LineDraft(
+                    sku: line.sku, description: line.description, quantity: quantity, unitOfMeasure: line.unitOfMeasure,
+                    unitPrice: line.unitPrice.units, taxCode: line.taxCode,
+                    source: LineSource(orderRef: order.orderRef, orderLineNo: line.lineNo, shipmentID: shipment.id,
+                                       shipmentRef: shipment.shipmentRef)))
+            }
+        }
+        guard !drafts.isEmpty else { return nil }
+        let document = try await billing.issueInvoice(
+            Billing.InvoiceRequest(customerNumber: order.customerNumber, currency: order.currency, issueDate: issueDate,
+                                   orderRef: order.orderRef, customerPO: order.customerPO, lines: drafts),
+            rules: rules, in: tx)
+        try await orders.recordBilling(orderID: order.id, lines: billed, shipmentIDs: shipments.map(\.id), invoiceID: document.id,
+                                       invoiceNumber: document.number, in: tx)
+        var updated = order
+        for (lineNo, quantity) in billed {
+            if let i = updated.lines.firstIndex(where: { $0.lineNo == lineNo }) { updated.lines[i].invoicedQuantity += quantity }
+        }
+        try await markInvoicedIfComplete(updated, in: tx)
+        return document
+    }
+
+    /// `invoiced` once every ordered unit is shipped and billed.
+    private func markInvoicedIfComplete(_ order: Order, in tx: TenantTransaction) async throws {
+        guard order.isFullyInvoiced, order.status != .invoiced else { return }
+        var order = order
+        order.status = .invoiced
+        try await orders.updateHeader(order, in: tx)
+        try await tx.audit(action: "order.invoiced", entityType: "order", entityID: order.id.uuidString.lowercased(),
+                           details: ["order_ref": order.orderRef, "status": "invoiced"])
+    }
+}
+
+extension Calendar {
+    /// The first instant after the business day in the tenant's time zone.
+    static func dayEnd(_ date: BusinessDate, timeZone: String) -> Date {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: timeZone) ?? .gmt
+        let next = date.adding(days: 1).components
+        return calendar.date(from: DateComponents(year: next.year, month: next.month, day: next.day)) ?? Date.distantFuture
+    }
+}
