@@ -157,6 +157,9 @@ public struct Billing: Sendable {
             Dictionary(invoice.lines.map { ($0.taxCode, $0.taxRateBasisPoints) }, uniquingKeysWith: { a, _ in a })) { _, invoiceRate in invoiceRate },
             rounding: rules.rules.billing.rounding)
         let issueDate = issueDate ?? tx.today
+        guard issueDate >= invoice.issueDate else {
+            throw BillingError.invalid("a memo cannot be dated \(issueDate), before invoice \(invoiceNumber) of \(invoice.issueDate)")
+        }
         var memo = BillingDocument(
             id: UUID(), kind: kind, number: "", buyer: invoice.buyer, currency: invoice.currency, issueDate: issueDate, dueDate: nil,
             paymentTerms: invoice.paymentTerms, discountDate: nil, discountAmount: 0, lines: lines, taxSubtotals: subtotals,
