@@ -29,18 +29,25 @@ public struct RulesService: RPCService {
         }
     }
 
+    /// Publishes the current rules with the request's sections merged in (a JSON merge patch:
+    /// objects merge key by key, anything else replaces), so a change to one setting keeps the rest.
     @Sendable func publishRules(_ request: Otc_Rules_V1_PublishRulesRequest, _ context: CallContext) async throws -> Otc_Rules_V1_RuleSet {
-        let rules: TenantRules
-        do {
-            rules = try JSONDecoder().decode(TenantRules.self, from: Data(request.bodyJson.utf8))
-        } catch {
-            throw OTCError.invalidArgument("body_json is not a valid rule set: \(Self.describe(error))")
+        guard let patch = try? JSONSerialization.jsonObject(with: Data(request.bodyJson.utf8)) as? [String: Any] else {
+            throw OTCError.invalidArgument("body_json must be a JSON object such as {\"billing\": {\"rounding\": \"document\"}}")
         }
-        try rules.validate()
-        let body = String(decoding: try JSONEncoder.sorted.encode(rules), as: UTF8.self)
         return try await store.idempotentTransaction(context) { tx in
-            // The lock serialises publishers, so versions are consecutive.
+            // The lock serialises publishers, so versions are consecutive and each merges onto the last.
             try await tx.query("LOCK TABLE rule_sets IN SHARE ROW EXCLUSIVE MODE")
+            let base = try JSONSerialization.jsonObject(with: try JSONEncoder.sorted.encode(try await tx.currentRules().rules)) as? [String: Any] ?? [:]
+            let merged = Self.merge(base, patch)
+            let rules: TenantRules
+            do {
+                rules = try JSONDecoder().decode(TenantRules.self, from: try JSONSerialization.data(withJSONObject: merged))
+            } catch {
+                throw OTCError.invalidArgument("body_json is not a valid rule set: \(Self.describe(error))")
+            }
+            try rules.validate()
+            let body = String(decoding: try JSONEncoder.sorted.encode(rules), as: UTF8.self)
             let rows = try await tx.query(
                 """
                 INSERT INTO rule_sets (version, body, note, created_by)
@@ -50,9 +57,23 @@ public struct RulesService: RPCService {
             var version = 0
             for try await value in rows.decode(Int.self) { version = value }
             try await tx.audit(action: "rules.publish", entityType: "rule_set", entityID: "\(version)",
-                               details: ["note": request.note, "version": "\(version)"])
+                               details: ["note": request.note, "version": "\(version)", "change": request.bodyJson])
             return try await current(in: tx)
         }
+    }
+
+    static func merge(_ base: [String: Any], _ patch: [String: Any]) -> [String: Any] {
+        var result = base
+        for (key, value) in patch {
+            if let object = value as? [String: Any], let existing = result[key] as? [String: Any] {
+                result[key] = merge(existing, object)
+            } else if value is NSNull {
+                result[key] = nil
+            } else {
+                result[key] = value
+            }
+        }
+        return result
     }
 
     private func current(in tx: TenantTransaction) async throws -> Otc_Rules_V1_RuleSet {

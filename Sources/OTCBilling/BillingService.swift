@@ -236,7 +236,14 @@ public struct BillingService: RPCService {
             response.number = document.number
             response.kind = document.kind.rawValue
             response.filename = "\(document.number).xml"
-            response.xml = try UBLWriter(seller: rules.rules.billing.seller, billing: rules.rules.billing).xml(for: document)
+            // The buyer is the snapshot taken at issue; only the electronic address (routing, not
+            // content) falls back to today's master data when the snapshot has none.
+            var endpoint = UBLWriter.defaultBuyerEndpoint(for: document.buyer)
+            if endpoint == nil, let email = try await CustomerStore().find(document.buyer.number, in: tx)?.email, !email.isEmpty {
+                endpoint = UBLWriter.Endpoint(id: email, scheme: "EM")
+            }
+            response.xml = try UBLWriter(seller: rules.rules.billing.seller, billing: rules.rules.billing)
+                .xml(for: document, buyerEndpoint: endpoint)
             return response
         }
     }

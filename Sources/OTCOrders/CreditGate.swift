@@ -16,7 +16,8 @@ public enum CreditDecision: Sendable, Equatable {
     case hold(reason: String)
 }
 
-/// The seam where billing plugs in: invoice-on-shipment tenants invoice from here (billing issue).
+/// The seam where billing plugs in: invoice-on-shipment tenants invoice from here. Returns the
+/// order as it is afterwards (invoiced quantities, status, the shipment's invoice number).
 public protocol ShipmentObserver: Sendable {
-    func shipmentRecorded(_ shipment: Shipment, of order: Order, in tx: TenantTransaction) async throws
+    func shipmentRecorded(_ shipment: Shipment, of order: Order, in tx: TenantTransaction) async throws -> Order
 }

@@ -13,10 +13,10 @@ public struct OrderBilling: ShipmentBilling, ShipmentObserver {
     public init() {}
 
     /// Invoice-on-shipment tenants bill each shipment in the transaction that records it.
-    public func shipmentRecorded(_ shipment: Shipment, of order: Order, in tx: TenantTransaction) async throws {
+    public func shipmentRecorded(_ shipment: Shipment, of order: Order, in tx: TenantTransaction) async throws -> Order {
         let rules = try await tx.currentRules()
-        guard rules.rules.billing.mode == .onShipment else { return }
-        _ = try await invoice(order, shipments: [shipment], issueDate: nil, rules: rules, in: tx)
+        guard rules.rules.billing.mode == .onShipment else { return order }
+        return try await invoice(order, shipments: [shipment], issueDate: nil, rules: rules, in: tx).order
     }
 
     public func invoiceShipment(orderRef: String, shipmentRef: String, issueDate: BusinessDate?, rules: VersionedRules,
@@ -31,7 +31,7 @@ public struct OrderBilling: ShipmentBilling, ShipmentObserver {
         guard shipment.invoiceNumber.isEmpty else {
             throw BillingError.alreadyBilled(shipmentRef: shipmentRef, orderRef: orderRef, invoiceNumber: shipment.invoiceNumber)
         }
-        guard let document = try await invoice(order, shipments: [shipment], issueDate: issueDate, rules: rules, in: tx) else {
+        guard let document = try await invoice(order, shipments: [shipment], issueDate: issueDate, rules: rules, in: tx).document else {
             throw BillingError.nothingToBill("shipment \(shipmentRef) of order \(orderRef) has nothing left to invoice; its lines were billed directly")
         }
         return document
@@ -45,7 +45,7 @@ public struct OrderBilling: ShipmentBilling, ShipmentObserver {
             guard let order = try await orders.find(id: id, in: tx) else { continue }
             let cutoff = Calendar.dayEnd(asOf, timeZone: tx.timeZone)
             let shipments = order.shipments.filter { $0.invoiceNumber.isEmpty && $0.shippedAt < cutoff }
-            if let document = try await invoice(order, shipments: shipments, issueDate: issueDate, rules: rules, in: tx) {
+            if let document = try await invoice(order, shipments: shipments, issueDate: issueDate, rules: rules, in: tx).document {
                 invoices.append(document)
             }
         }
@@ -73,9 +73,10 @@ public struct OrderBilling: ShipmentBilling, ShipmentObserver {
         return order.customerPO
     }
 
-    /// One invoice for the given shipments' billable lines; nil when nothing is left to bill.
+    /// One invoice for the given shipments' billable lines (nil when nothing is left to bill), and
+    /// the order as it is afterwards.
     func invoice(_ order: Order, shipments: [Shipment], issueDate: BusinessDate?, rules: VersionedRules,
-                 in tx: TenantTransaction) async throws -> BillingDocument? {
+                 in tx: TenantTransaction) async throws -> (document: BillingDocument?, order: Order) {
         var billable = Dictionary(uniqueKeysWithValues: order.lines.map { ($0.lineNo, $0.billableQuantity) })
         var drafts: [LineDraft] = []
         var billed: [(lineNo: Int, quantity: Int64)] = []
@@ -93,7 +94,7 @@ public struct OrderBilling: ShipmentBilling, ShipmentObserver {
                                        shipmentRef: shipment.shipmentRef)))
             }
         }
-        guard !drafts.isEmpty else { return nil }
+        guard !drafts.isEmpty else { return (nil, order) }
         let document = try await billing.issueInvoice(
             Billing.InvoiceRequest(customerNumber: order.customerNumber, currency: order.currency, issueDate: issueDate,
                                    orderRef: order.orderRef, customerPO: order.customerPO, lines: drafts),
@@ -104,18 +105,24 @@ public struct OrderBilling: ShipmentBilling, ShipmentObserver {
         for (lineNo, quantity) in billed {
             if let i = updated.lines.firstIndex(where: { $0.lineNo == lineNo }) { updated.lines[i].invoicedQuantity += quantity }
         }
-        try await markInvoicedIfComplete(updated, in: tx)
-        return document
+        let billedShipments = Set(shipments.map(\.id))
+        for i in updated.shipments.indices where billedShipments.contains(updated.shipments[i].id) {
+            updated.shipments[i].invoiceNumber = document.number
+        }
+        return (document, try await markInvoicedIfComplete(updated, in: tx))
     }
 
-    /// `invoiced` once every ordered unit is shipped and billed.
-    private func markInvoicedIfComplete(_ order: Order, in tx: TenantTransaction) async throws {
-        guard order.isFullyInvoiced, order.status != .invoiced else { return }
+    /// `invoiced` once every ordered unit is shipped and billed; returns the order as it is then.
+    @discardableResult
+    private func markInvoicedIfComplete(_ order: Order, in tx: TenantTransaction) async throws -> Order {
+        guard order.isFullyInvoiced, order.status != .invoiced else { return order }
         var order = order
         order.status = .invoiced
         try await orders.updateHeader(order, in: tx)
+        order.version += 1
         try await tx.audit(action: "order.invoiced", entityType: "order", entityID: order.id.uuidString.lowercased(),
                            details: ["order_ref": order.orderRef, "status": "invoiced"])
+        return order
     }
 }
 

@@ -329,23 +329,28 @@ public struct OrderService: RPCService {
                         "shipment \(ref): line \(line.lineNo) ships \(line.quantity) but only \(orderLine.openQuantity) of \(orderLine.quantity) are open")
                 }
             }
-            guard let shipmentID = try await orders.insertShipment(
+            guard let (shipmentID, shippedAt) = try await orders.insertShipment(
                 orderID: id, ref: ref, lines: lines, carrier: request.carrier, tracking: request.tracking, in: tx)
             else {
                 throw OTCError(.aborted, "shipment \(ref) was recorded concurrently; retry to get its result")
             }
-            order = try await orders.find(id: id, in: tx)!
+            // The order as it is now, without reading it back.
+            for line in lines {
+                if let i = order.lines.firstIndex(where: { $0.lineNo == line.lineNo }) { order.lines[i].shippedQuantity += line.quantity }
+            }
+            let shipment = Shipment(id: shipmentID, shipmentRef: ref, lines: lines, shippedAt: shippedAt, carrier: request.carrier,
+                                    tracking: request.tracking)
+            order.shipments.append(shipment)
             order.status = order.lines.allSatisfy({ $0.openQuantity == 0 }) ? .shipped : .partiallyShipped
             try await orders.updateHeader(order, in: tx)
+            order.version += 1
             try await tx.audit(action: "order.ship", entityType: "order", entityID: id.uuidString.lowercased(), details: [
                 "shipment_ref": ref, "status": order.status.rawValue,
                 "lines": lines.map { "\($0.lineNo)×\($0.quantity)" }.joined(separator: " "),
             ])
-            order = try await orders.find(id: id, in: tx)!
             if let shipmentObserver {
-                // Invoice-on-shipment bills it in this transaction; answer with the order as it is now.
-                try await shipmentObserver.shipmentRecorded(order.shipments.first { $0.id == shipmentID }!, of: order, in: tx)
-                order = try await orders.find(id: id, in: tx)!
+                // Invoice-on-shipment bills it in this transaction and hands back the order as it is then.
+                order = try await shipmentObserver.shipmentRecorded(shipment, of: order, in: tx)
             }
             return Self.shipmentResponse(order, order.shipments.first { $0.id == shipmentID }!)
         }

@@ -177,26 +177,27 @@ public struct OrderStore: Sendable {
         return orders
     }
 
-    /// Records a shipment and the shipped quantities. `nil` when the shipment_ref exists already.
+    /// Records a shipment and the shipped quantities; returns its id and time. `nil` when the
+    /// shipment_ref exists already.
     func insertShipment(orderID: UUID, ref: String, lines: [ShipmentLine], carrier: String, tracking: String,
-                        in tx: TenantTransaction) async throws -> UUID? {
+                        in tx: TenantTransaction) async throws -> (UUID, Date)? {
         let json = String(decoding: try JSONEncoder.sorted.encode(lines), as: UTF8.self)
         let rows = try await tx.query(
             """
             INSERT INTO shipments (order_id, shipment_ref, lines, carrier, tracking)
             VALUES (\(orderID), \(ref), \(json)::jsonb, \(carrier), \(tracking))
-            ON CONFLICT (order_id, shipment_ref) DO NOTHING RETURNING id
+            ON CONFLICT (order_id, shipment_ref) DO NOTHING RETURNING id, shipped_at
             """)
-        var id: UUID?
-        for try await value in rows.decode(UUID.self) { id = value }
-        guard let id else { return nil }
+        var inserted: (UUID, Date)?
+        for try await value in rows.decode((UUID, Date).self) { inserted = value }
+        guard let (id, shippedAt) = inserted else { return nil }
         try await tx.query(
             """
             UPDATE order_lines l SET shipped_quantity = l.shipped_quantity + s.quantity
             FROM unnest(\(lines.map(\.lineNo))::int[], \(lines.map(\.quantity))::bigint[]) AS s(line_no, quantity)
             WHERE l.order_id = \(orderID) AND l.line_no = s.line_no
             """)
-        return id
+        return (id, shippedAt)
     }
 
     /// Counts billed quantities on the order's lines and links the shipments to their invoice.

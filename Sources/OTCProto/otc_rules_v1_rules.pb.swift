@@ -60,7 +60,9 @@ public nonisolated struct Otc_Rules_V1_PublishRulesRequest: Sendable {
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  /// Sections to change; missing sections and fields keep their defaults.
+  /// A JSON merge patch onto the current version: objects merge key by key, other values replace,
+  /// null removes a key (it falls back to the default). {"billing": {"rounding": "document"}}
+  /// changes that one setting and keeps every other.
   public var bodyJson: String = String()
 
   public var note: String = String()

@@ -27,6 +27,7 @@ struct CustomerCommand: AsyncParsableCommand {
         @Option(name: .customLong("tax-id"), help: "Tax id (VAT number).") var taxID: String?
         @Option(help: "Invoice e-mail address.") var email: String?
         @Option(help: "Payment terms, e.g. NET30.") var terms: String?
+        @Option(help: "How invoices reach the customer: email, edi, portal or print (default: email).") var channel: InvoiceChannel?
         @Flag(help: "Block the customer: new orders go to validation hold.") var blocked = false
         @Option(name: .customLong("block-reason"), help: "Why the customer is blocked.") var blockReason: String?
         @OptionGroup var global: GlobalOptions
@@ -45,6 +46,7 @@ struct CustomerCommand: AsyncParsableCommand {
                     $0.taxID = taxID ?? ""
                     $0.email = email ?? ""
                     $0.paymentTerms = terms ?? ""
+                    $0.invoiceChannel = channel?.rawValue ?? ""
                     $0.blocked = blocked
                     $0.blockReason = blockReason ?? ""
                 }
@@ -119,7 +121,7 @@ struct CustomerCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Import customers from a CSV file in batches.",
             discussion: """
-                Header: number,name,currency,country,tax_id,email,blocked,payment_terms (block_reason optional; \
+                Header: number,name,currency,country,tax_id,email,blocked,payment_terms (block_reason and invoice_channel optional; \
                 columns in any order). Each batch carries an idempotency key derived from the file's SHA-256 and \
                 the batch index, so re-running the same file (e.g. after an interruption) changes nothing twice.
                 """)
@@ -127,7 +129,8 @@ struct CustomerCommand: AsyncParsableCommand {
         @Option(name: .customLong("batch-size"), help: "Customers per ImportCustomers call (1-5000).") var batchSize = 500
         @OptionGroup var global: GlobalOptions
 
-        static let columns = ["number", "name", "currency", "country", "tax_id", "email", "blocked", "payment_terms", "block_reason"]
+        static let columns = ["number", "name", "currency", "country", "tax_id", "email", "blocked", "payment_terms", "block_reason",
+                              "invoice_channel"]
         static let required = ["number", "name", "currency"]
 
         func validate() throws {
@@ -177,6 +180,7 @@ struct CustomerCommand: AsyncParsableCommand {
                     $0.blocked = blocked
                     $0.blockReason = value("block_reason")
                     $0.paymentTerms = value("payment_terms")
+                    $0.invoiceChannel = value("invoice_channel").lowercased()
                 }))
             }
 
@@ -271,6 +275,7 @@ func printCustomer(_ c: Otc_Customers_V1_Customer) {
     details.addIfPresent("tax id", c.taxID)
     details.addIfPresent("email", c.email)
     details.addIfPresent("payment terms", c.paymentTerms)
+    details.addIfPresent("invoice channel", c.invoiceChannel)
     details.add("blocked", c.blocked ? "yes" + (c.blockReason.isEmpty ? "" : " (\(c.blockReason))") : "no")
     details.add("version", "\(c.version)")
     details.add("created", c.createdAt)

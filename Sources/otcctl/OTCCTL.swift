@@ -19,6 +19,8 @@ struct OTCCTL: AsyncParsableCommand {
             ContextCommand.self, BootstrapCommand.self, PingCommand.self, WhoAmICommand.self,
             TenantCommand.self, CredentialCommand.self, OperatorCommand.self,
             CustomerCommand.self, OrderCommand.self,
+            InvoiceCommand.self, MemoCommand.self, BillingCommand.self, StatementCommand.self, LedgerCommand.self,
+            RulesCommand.self,
         ])
 
     static func main() async {

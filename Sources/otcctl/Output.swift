@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import OTCCore
 import OTCProto
 import SwiftProtobuf
 
@@ -79,13 +80,9 @@ struct Details {
 }
 
 enum Money {
-    /// ISO 4217 minor-unit digits; everything not listed has two.
+    /// ISO 4217 minor-unit digits, from the same table the server uses.
     static func decimals(_ currency: String) -> Int {
-        switch currency.uppercased() {
-        case "JPY", "KRW": return 0
-        case "BHD", "KWD", "OMR", "JOD", "TND": return 3
-        default: return 2
-        }
+        OTCCore.Currency(currency.uppercased())?.minorUnitDigits ?? 2
     }
 
     /// `1234.50 EUR` from minor units; exact integer arithmetic, never a Double.

@@ -15,9 +15,12 @@ struct BillingRunTests {
         try await withServer { server in
             let admin = try await server.admin()
             let (tenant, key) = try await server.onboard("run", admin: admin)
+            _ = try await publishRules(Fixtures.sellerRules, tenant: tenant, on: admin)
+            // A publish is a merge patch: the seller published before survives the billing change.
             let rules = try await publishRules(#"{"billing": {"mode": "billing_run", "rounding": "document"}}"#, tenant: tenant, on: admin)
-            #expect(rules.version == 2, "onboarding stored version 1")
+            #expect(rules.version == 3, "onboarding stored version 1, the seller version 2")
             #expect(rules.bodyJson.contains(#""rounding":"document""#))
+            #expect(rules.bodyJson.contains("Acme Supplies GmbH"))
             let erp = try await server.connect(.apiKey(key))
             let _: Otc_Customers_V1_Customer = try await erp.call(Method.upsertCustomer, tenant: tenant, request: Fixtures.customer("C-1"))
             var orderIDs: [String] = []

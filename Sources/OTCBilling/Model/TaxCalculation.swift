@@ -39,6 +39,15 @@ public enum TaxCalculation {
                 source: draft.source, invoiceLineNo: draft.invoiceLineNo))
         }
         if rounding == .document { try spreadDocumentTax(&lines, fixed: drafts.map { $0.taxOverride != nil }) }
+        // Totals are summed with plain `+` later; prove here that the gross total fits.
+        var gross: Int64 = 0
+        for line in lines {
+            for amount in [line.netAmount, line.taxAmount] {
+                let (sum, overflow) = gross.addingReportingOverflow(amount)
+                guard !overflow else { throw .amountTooLarge }
+                gross = sum
+            }
+        }
         return (lines, breakdown(lines))
     }
 
@@ -49,7 +58,12 @@ public enum TaxCalculation {
         for i in lines.indices where !fixed[i] { groups["\(lines[i].taxCode)|\(lines[i].taxRateBasisPoints)", default: []].append(i) }
         for indices in groups.values {
             let rate = lines[indices[0]].taxRateBasisPoints
-            let net = indices.reduce(Int64(0)) { $0 + lines[$1].netAmount }
+            var net: Int64 = 0
+            for i in indices {
+                let (sum, overflow) = net.addingReportingOverflow(lines[i].netAmount)
+                guard !overflow else { throw .amountTooLarge }
+                net = sum
+            }
             let total = try tax(on: net, basisPoints: rate)
             // Exact shares in 1/10 000 of a minor unit, floored, then the remainder by largest fraction.
             var shares: [(index: Int, floor: Int64, fraction: Int64)] = []
