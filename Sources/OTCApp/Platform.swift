@@ -47,9 +47,15 @@ public final class PlatformService: Service, Sendable {
     let control: ControlPlane
     let logger: Logger
 
+    let migrateTenantsAtStart: Bool
+
     /// `extraServices` lets tests add probe methods (a slow handler for deadline tests).
+    /// `migrateTenantsAtStart: false` skips the pass over every tenant (onboarding migrates a new
+    /// tenant anyway): tests start dozens of servers against one database, and each pass over
+    /// every tenant the other tests created was most of their load.
     public init(configuration: ServerConfiguration, client: PostgresClient, pepper: [UInt8], logger: Logger,
-                extraServices: [any RPCService] = []) {
+                extraServices: [any RPCService] = [], migrateTenantsAtStart: Bool = true) {
+        self.migrateTenantsAtStart = migrateTenantsAtStart
         self.client = client
         self.logger = logger
         self.control = ControlPlane(client: client, secrets: SecretKeeper(pepper: pepper), logger: logger)
@@ -61,7 +67,7 @@ public final class PlatformService: Service, Sendable {
 
     public func run() async throws {
         try await control.migrate()
-        let tenants = try await control.tenants().map(\.slug)
+        let tenants = migrateTenantsAtStart ? try await control.tenants().map(\.slug) : []
         if !tenants.isEmpty {
             let migrator = TenantMigrator(client: client, schema: Platform.tenantSchema, logger: logger)
             let outcomes = await migrator.migrate(tenants, parallelism: 4)

@@ -11,13 +11,13 @@ import Synchronization
 @main
 struct OTCBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "otc-bench", abstract: "Benchmark an otcd.", subcommands: [Ping.self, CreateOrder.self])
+        commandName: "otc-bench", abstract: "Benchmark an otcd.", subcommands: [Ping.self, CreateOrder.self, InvoiceShipment.self])
 }
 
 struct LoadOptions: ParsableArguments {
     @Option(help: "otcd address host:port.") var server = "127.0.0.1:7443"
     @Option(help: "PEM certificate of the server to pin (dev certificates).") var caFile: String?
-    @Option(help: "Operator token (ping) or platform-admin token (create-order, to onboard bench tenants).") var token: String
+    @Option(help: "Operator token (ping) or platform-admin token (create-order, invoice-shipment: to onboard bench tenants).") var token: String
     @Option(help: "TLS connections.") var connections = 4
     @Option(help: "Calls in flight per connection.") var inFlight = 16
     @Option(help: "Seconds of measured load (after a 1 s warm-up).") var duration = 10
@@ -75,7 +75,12 @@ final class Recorder: Sendable {
     }
 }
 
-/// Runs `call` from connections × inFlight workers for the warm-up plus the duration.
+/// Thrown by a scenario's call when it has no work left (e.g. no unused order): the worker stops,
+/// and nothing is recorded for that attempt.
+struct LoadExhausted: Error {}
+
+/// Runs `call` from connections × inFlight workers for the warm-up plus the duration, or until
+/// every worker's call has thrown `LoadExhausted`; returns the measured seconds.
 func runLoad(_ load: LoadOptions, connections: [OTCConnection], recorder: Recorder,
              call: @escaping @Sendable (OTCConnection, Int, Int) async throws -> Void) async -> Double {
     let workers = connections.count * load.inFlight
@@ -100,6 +105,8 @@ func runLoad(_ load: LoadOptions, connections: [OTCConnection], recorder: Record
                         try await call(connection, worker, sequence)
                         let elapsed = ContinuousClock.now - began
                         recorder.record(microseconds: UInt64(max(0, elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000)))
+                    } catch is LoadExhausted {
+                        break
                     } catch let error as RPCStatusError {
                         recorder.fail(error.code.name)
                     } catch {

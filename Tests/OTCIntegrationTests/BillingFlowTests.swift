@@ -80,7 +80,7 @@ struct BillingFlowTests {
                 let export: Otc_Billing_V1_ExportUBLResponse = try await erp.call(
                     Method.exportUBL, tenant: tenant, request: Otc_Billing_V1_ExportUBLRequest.with { $0.number = number })
                 #expect(export.filename == "\(number).xml")
-                let errors = try xmllintErrors(export.xml, schema: schema)
+                let errors = try await xmllintErrors(export.xml, schema: schema)
                 #expect(errors == nil, "\(number): \(errors ?? "")")
                 #expect(export.xml.contains("<cbc:PayableAmount currencyID=\"EUR\">"))
             }
@@ -305,7 +305,7 @@ struct BillingFlowTests {
             #expect(debit.hasDueDate)
             let export: Otc_Billing_V1_ExportUBLResponse = try await erp.call(
                 Method.exportUBL, tenant: tenant, request: Otc_Billing_V1_ExportUBLRequest.with { $0.number = debit.number })
-            #expect(try xmllintErrors(export.xml, schema: "UBL-Invoice-2.1.xsd") == nil)
+            #expect(try await xmllintErrors(export.xml, schema: "UBL-Invoice-2.1.xsd") == nil)
 
             let list: Otc_Billing_V1_ListDocumentsResponse = try await erp.call(
                 Method.listDocuments, tenant: tenant, request: Otc_Billing_V1_ListDocumentsRequest.with { $0.statuses = ["open"] })

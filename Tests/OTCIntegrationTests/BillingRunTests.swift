@@ -216,6 +216,11 @@ struct BillingRunTests {
                 Method.checkLedger, tenant: tenant, request: Otc_Receivables_V1_CheckLedgerRequest())
             #expect(!check.clean)
             #expect(Set(check.violations.map(\.rule)) == ["posting_balance", "account_balance"])
+            // Suspended, so the suite's closing `otcctl ledger check --all-tenants` skips this wreck on purpose.
+            let _: Otc_Admin_V1_Tenant = try await admin.call(Method.admin + "SuspendTenant", request: Otc_Admin_V1_SetTenantStatusRequest.with {
+                $0.slug = tenant
+                $0.reason = "ledger sabotaged by ledgerCheckReportsBrokenInvariants"
+            })
         }
     }
 

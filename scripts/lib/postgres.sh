@@ -48,7 +48,7 @@ otc_pg_start() {
 listen_addresses = '127.0.0.1'
 port = $port
 unix_socket_directories = '$dir'
-max_connections = 200
+max_connections = 300
 shared_buffers = 256MB
 fsync = on
 synchronous_commit = on

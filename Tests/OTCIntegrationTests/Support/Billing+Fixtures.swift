@@ -77,21 +77,13 @@ func expectLedgerClean(_ connection: OTCConnection, tenant: String, sourceLocati
 }
 
 /// Validates XML against a UBL 2.1 schema with xmllint; returns xmllint's complaint when invalid.
-func xmllintErrors(_ xml: String, schema: String) throws -> String? {
+func xmllintErrors(_ xml: String, schema: String) async throws -> String? {
     let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()
     let xsd = repo.appendingPathComponent("ops/schemas/ubl-2.1/maindoc/\(schema)").path
     let file = FileManager.default.temporaryDirectory.appendingPathComponent("ubl-\(UUID().uuidString).xml")
     try xml.write(to: file, atomically: true, encoding: .utf8)
     defer { try? FileManager.default.removeItem(at: file) }
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/xmllint")
-    process.arguments = ["--noout", "--schema", xsd, file.path]
-    let pipe = Pipe()
-    process.standardError = pipe
-    process.standardOutput = pipe
-    try process.run()
-    let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    process.waitUntilExit()
-    return process.terminationStatus == 0 ? nil : output
+    let (status, stdout, stderr) = try await runProcess(URL(fileURLWithPath: "/usr/bin/xmllint"), ["--noout", "--schema", xsd, file.path])
+    return status == 0 ? nil : stdout + stderr
 }

@@ -71,14 +71,14 @@ final class TestServer: Sendable {
 
     static func start(configure: (inout ServerConfiguration) -> Void = { _ in },
                       extraServices: [any RPCService] = []) async throws -> TestServer {
-        let database = try DatabaseConfiguration(url: try TestEnvironment.databaseURL, maxConnections: 20)
+        let database = try DatabaseConfiguration(url: try TestEnvironment.databaseURL, maxConnections: 8)
         let client = database.makeClient(logger: TestEnvironment.logger)
         var configuration = ServerConfiguration(
             certificatePath: TestEnvironment.certificate.cert, privateKeyPath: TestEnvironment.certificate.key)
         configuration.port = 0
         configure(&configuration)
         let platform = PlatformService(configuration: configuration, client: client, pepper: TestEnvironment.pepper,
-                                       logger: TestEnvironment.logger, extraServices: extraServices)
+                                       logger: TestEnvironment.logger, extraServices: extraServices, migrateTenantsAtStart: false)
         let group = ServiceGroup(configuration: .init(
             services: [.init(service: client), .init(service: platform)],
             gracefulShutdownSignals: [], cancellationSignals: [], logger: TestEnvironment.logger))
