@@ -26,10 +26,13 @@ public struct Billing: Sendable {
         public var lines: [LineDraft]
         /// The request digest of a direct invoice, to tell a retry from a conflict.
         public var digest: [UInt8]?
+        /// An id chosen by the caller, who links its own rows to the invoice before it is issued.
+        public var documentID: UUID?
 
         public init(customerNumber: String, currency: Currency, issueDate: BusinessDate? = nil, paymentTerms: String? = nil,
                     orderRef: String = "", customerPO: String = "", externalRef: String = "", lines: [LineDraft],
-                    digest: [UInt8]? = nil) {
+                    digest: [UInt8]? = nil, documentID: UUID? = nil) {
+            self.documentID = documentID
             self.customerNumber = customerNumber
             self.currency = currency
             self.issueDate = issueDate
@@ -60,7 +63,7 @@ public struct Billing: Sendable {
         let (lines, subtotals) = try TaxCalculation.price(request.lines, taxCodes: rules.rules.taxCodes, rounding: rules.rules.billing.rounding)
         let issueDate = request.issueDate ?? tx.today
         var document = BillingDocument(
-            id: UUID(), kind: .invoice, number: "", buyer: Self.buyer(customer), currency: request.currency, issueDate: issueDate,
+            id: request.documentID ?? UUID(), kind: .invoice, number: "", buyer: Self.buyer(customer), currency: request.currency, issueDate: issueDate,
             dueDate: nil, paymentTerms: terms, discountDate: nil, discountAmount: 0, lines: lines, taxSubtotals: subtotals,
             referenceID: nil, referenceNumber: "", orderRef: request.orderRef, customerPO: request.customerPO,
             externalRef: request.externalRef, reason: "", rulesVersion: rules.version, createdAt: Date(),
@@ -193,10 +196,13 @@ public struct Billing: Sendable {
         return issued
     }
 
-    /// Stores a priced document with its number, posts it, queues its distribution, audits it.
+    /// Queues its distribution, stores a priced document with its number, posts it, audits it.
+    /// What needs no number comes before the number is drawn (the series row stays locked from
+    /// then until COMMIT): after it only the posting, the audit record and the idempotency result.
     private func issue(_ document: BillingDocument, digest: [UInt8]?, cancels: Bool, channel: String, rules: VersionedRules,
                        in tx: TenantTransaction) async throws -> BillingDocument {
         var document = document
+        try await store.queueDispatch(documentID: document.id, channel: channel, firstAttempt: true, in: tx)
         let prefix = rules.rules.billing.numberPrefix(kind: document.kind.rawValue, year: document.issueDate.year)
         let (number, createdAt) = try await store.insert(document, numberPrefix: prefix, digits: rules.rules.billing.numberDigits,
                                                          digest: digest, cancelsReference: cancels, in: tx)
@@ -215,7 +221,6 @@ public struct Billing: Sendable {
                           discountAmount: document.discountAmount),
             counter: [PostingLine(.revenue, -sign * document.netTotal), PostingLine(.tax, -sign * document.taxTotal)],
             description: "\(document.kind.rawValue) \(number)", in: tx)
-        try await store.queueDispatch(documentID: document.id, channel: channel, in: tx)
         var details = [
             "number": number, "customer": document.buyer.number, "gross": document.money(document.grossTotal).description,
             "net": document.money(document.netTotal).description, "tax": document.money(document.taxTotal).description,

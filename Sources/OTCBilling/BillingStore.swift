@@ -133,6 +133,14 @@ public struct BillingStore: Sendable {
               ELSE 'partially_settled' END)
         """
 
+    /// Document numbers by id (orders show which invoice billed a shipment).
+    public func numbers(ids: [UUID], in tx: TenantTransaction) async throws -> [UUID: String] {
+        let rows = try await tx.query("SELECT id, number FROM billing_documents WHERE id = ANY(\(ids))")
+        var result: [UUID: String] = [:]
+        for try await (id, number) in rows.decode((UUID, String).self) { result[id] = number }
+        return result
+    }
+
     /// Ids of invoices cancelled by a credit memo.
     func cancelled(_ ids: [UUID], in tx: TenantTransaction) async throws -> Set<UUID> {
         let rows = try await tx.query(
@@ -210,12 +218,13 @@ public struct BillingStore: Sendable {
 
     /// Queues a dispatch attempt; `portal` documents are published at once, so they count as sent.
     @discardableResult
-    func queueDispatch(documentID: UUID, channel: String, in tx: TenantTransaction) async throws -> Dispatch {
+    func queueDispatch(documentID: UUID, channel: String, firstAttempt: Bool = false, in tx: TenantTransaction) async throws -> Dispatch {
         let status = channel == "portal" ? "sent" : "pending"
         let rows = try await tx.query(
             """
             INSERT INTO dispatches (document_id, attempt, channel, status, dispatched_at, detail, requested_by)
-            VALUES (\(documentID), coalesce((SELECT max(attempt) FROM dispatches WHERE document_id = \(documentID)), 0) + 1,
+            VALUES (\(documentID),
+                    CASE WHEN \(firstAttempt) THEN 1 ELSE coalesce((SELECT max(attempt) FROM dispatches WHERE document_id = \(documentID)), 0) + 1 END,
                     \(channel), \(status), CASE WHEN \(status) = 'sent' THEN now() END,
                     CASE WHEN \(status) = 'sent' THEN 'published to the customer portal' ELSE '' END, \(tx.context.principal.auditID))
             RETURNING \(unescaped: Self.dispatchColumns)

@@ -61,7 +61,7 @@ public enum OrderMigrations {
             "ALTER TABLE order_lines ADD COLUMN invoiced_quantity bigint NOT NULL DEFAULT 0",
             // Never bill what has not shipped, whatever path bills it.
             "ALTER TABLE order_lines ADD CONSTRAINT invoiced_le_shipped CHECK (invoiced_quantity BETWEEN 0 AND shipped_quantity)",
-            "ALTER TABLE shipments ADD COLUMN invoice_id uuid, ADD COLUMN invoice_number text",
+            "ALTER TABLE shipments ADD COLUMN invoice_id uuid",
             "CREATE INDEX shipments_unbilled ON shipments (shipped_at, order_id) WHERE invoice_id IS NULL",
         ]),
     ]

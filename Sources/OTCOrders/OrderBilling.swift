@@ -28,7 +28,7 @@ public struct OrderBilling: ShipmentBilling, ShipmentObserver {
             throw BillingError.nothingToBill(
                 "order \(orderRef) has no shipment \(shipmentRef); only shipped lines can be invoiced (record the shipment first)")
         }
-        guard shipment.invoiceNumber.isEmpty else {
+        guard shipment.invoiceID == nil else {
             throw BillingError.alreadyBilled(shipmentRef: shipmentRef, orderRef: orderRef, invoiceNumber: shipment.invoiceNumber)
         }
         guard let document = try await invoice(order, shipments: [shipment], issueDate: issueDate, rules: rules, in: tx).document else {
@@ -44,7 +44,7 @@ public struct OrderBilling: ShipmentBilling, ShipmentObserver {
         for id in due.prefix(maxOrders) {
             guard let order = try await orders.find(id: id, in: tx) else { continue }
             let cutoff = Calendar.dayEnd(asOf, timeZone: tx.timeZone)
-            let shipments = order.shipments.filter { $0.invoiceNumber.isEmpty && $0.shippedAt < cutoff }
+            let shipments = order.shipments.filter { $0.invoiceID == nil && $0.shippedAt < cutoff }
             if let document = try await invoice(order, shipments: shipments, issueDate: issueDate, rules: rules, in: tx).document {
                 invoices.append(document)
             }
@@ -67,9 +67,10 @@ public struct OrderBilling: ShipmentBilling, ShipmentObserver {
                                               billed: orderLine.invoicedQuantity)
             }
         }
-        try await orders.recordBilling(orderID: order.id, lines: lines, shipmentIDs: [], invoiceID: order.id, invoiceNumber: "", in: tx)
         for i in order.lines.indices { order.lines[i].invoicedQuantity += requested[order.lines[i].lineNo] ?? 0 }
-        try await markInvoicedIfComplete(order, in: tx)
+        try await orders.recordBilling(orderID: order.id, lines: lines, shipmentIDs: [], invoiceID: nil,
+                                       complete: order.isFullyInvoiced, in: tx)
+        _ = try await auditInvoicedIfComplete(order, in: tx)
         return order.customerPO
     }
 
@@ -95,30 +96,36 @@ public struct OrderBilling: ShipmentBilling, ShipmentObserver {
             }
         }
         guard !drafts.isEmpty else { return (nil, order) }
-        let document = try await billing.issueInvoice(
-            Billing.InvoiceRequest(customerNumber: order.customerNumber, currency: order.currency, issueDate: issueDate,
-                                   orderRef: order.orderRef, customerPO: order.customerPO, lines: drafts),
-            rules: rules, in: tx)
-        try await orders.recordBilling(orderID: order.id, lines: billed, shipmentIDs: shipments.map(\.id), invoiceID: document.id,
-                                       invoiceNumber: document.number, in: tx)
+        // The order's side is written first, against the invoice id chosen here: the invoice's
+        // number is drawn last, so the series stays locked for as few statements as possible.
+        let documentID = UUID()
         var updated = order
         for (lineNo, quantity) in billed {
             if let i = updated.lines.firstIndex(where: { $0.lineNo == lineNo }) { updated.lines[i].invoicedQuantity += quantity }
         }
         let billedShipments = Set(shipments.map(\.id))
         for i in updated.shipments.indices where billedShipments.contains(updated.shipments[i].id) {
+            updated.shipments[i].invoiceID = documentID
+        }
+        try await orders.recordBilling(orderID: order.id, lines: billed, shipmentIDs: shipments.map(\.id), invoiceID: documentID,
+                                       complete: updated.isFullyInvoiced && order.status != .invoiced, in: tx)
+        updated = try await auditInvoicedIfComplete(updated, in: tx)
+        let document = try await billing.issueInvoice(
+            Billing.InvoiceRequest(customerNumber: order.customerNumber, currency: order.currency, issueDate: issueDate,
+                                   orderRef: order.orderRef, customerPO: order.customerPO, lines: drafts, documentID: documentID),
+            rules: rules, in: tx)
+        for i in updated.shipments.indices where billedShipments.contains(updated.shipments[i].id) {
             updated.shipments[i].invoiceNumber = document.number
         }
-        return (document, try await markInvoicedIfComplete(updated, in: tx))
+        return (document, updated)
     }
 
-    /// `invoiced` once every ordered unit is shipped and billed; returns the order as it is then.
-    @discardableResult
-    private func markInvoicedIfComplete(_ order: Order, in tx: TenantTransaction) async throws -> Order {
+    /// Once every ordered unit is shipped and billed the order is `invoiced` (written by
+    /// `recordBilling`); this audits the change and returns the order as it is then.
+    private func auditInvoicedIfComplete(_ order: Order, in tx: TenantTransaction) async throws -> Order {
         guard order.isFullyInvoiced, order.status != .invoiced else { return order }
         var order = order
         order.status = .invoiced
-        try await orders.updateHeader(order, in: tx)
         order.version += 1
         try await tx.audit(action: "order.invoiced", entityType: "order", entityID: order.id.uuidString.lowercased(),
                            details: ["order_ref": order.orderRef, "status": "invoiced"])

@@ -1,4 +1,5 @@
 import OTCCore
+import OTCBilling
 public import OTCStore
 public import Foundation
 import NIOCore
@@ -162,17 +163,28 @@ public struct OrderStore: Sendable {
         }
         let shipments = try await tx.query(
             """
-            SELECT order_id, id, shipment_ref, lines::text, shipped_at, carrier, tracking, coalesce(invoice_number, '')
+            SELECT order_id, id, shipment_ref, lines::text, shipped_at, carrier, tracking, invoice_id
             FROM shipments WHERE order_id = ANY(\(ids)) ORDER BY shipped_at, id
             """)
-        for try await (orderID, id, ref, lines, at, carrier, tracking, invoiceNumber) in shipments.decode(
-            (UUID, UUID, String, String, Date, String, String, String).self)
+        var invoiceIDs: [UUID] = []
+        for try await (orderID, id, ref, lines, at, carrier, tracking, invoiceID) in shipments.decode(
+            (UUID, UUID, String, String, Date, String, String, UUID?).self)
         {
             guard let i = index[orderID] else { continue }
             let parsed = (try? JSONDecoder().decode([ShipmentLine].self, from: Data(lines.utf8))) ?? []
             orders[i].order.shipments.append(Shipment(
                 id: id, shipmentRef: ref, lines: parsed, shippedAt: at, carrier: carrier, tracking: tracking,
-                invoiceNumber: invoiceNumber))
+                invoiceID: invoiceID))
+            if let invoiceID { invoiceIDs.append(invoiceID) }
+        }
+        // Billing owns the numbers; one lookup for the whole page.
+        if !invoiceIDs.isEmpty {
+            let numbers = try await BillingStore().numbers(ids: invoiceIDs, in: tx)
+            for i in orders.indices {
+                for j in orders[i].order.shipments.indices {
+                    if let id = orders[i].order.shipments[j].invoiceID { orders[i].order.shipments[j].invoiceNumber = numbers[id] ?? "" }
+                }
+            }
         }
         return orders
     }
@@ -200,23 +212,22 @@ public struct OrderStore: Sendable {
         return (id, shippedAt)
     }
 
-    /// Counts billed quantities on the order's lines and links the shipments to their invoice.
-    func recordBilling(orderID: UUID, lines: [(lineNo: Int, quantity: Int64)], shipmentIDs: [UUID], invoiceID: UUID,
-                       invoiceNumber: String, in tx: TenantTransaction) async throws {
+    /// In one statement: counts billed quantities on the order's lines, links the shipments to
+    /// their invoice, and moves the order to `invoiced` when `complete`.
+    func recordBilling(orderID: UUID, lines: [(lineNo: Int, quantity: Int64)], shipmentIDs: [UUID], invoiceID: UUID?,
+                       complete: Bool, in tx: TenantTransaction) async throws {
         try await tx.query(
             """
-            UPDATE order_lines l SET invoiced_quantity = l.invoiced_quantity + s.quantity
-            FROM (SELECT line_no, sum(quantity) AS quantity FROM unnest(\(lines.map(\.lineNo))::int[], \(lines.map(\.quantity))::bigint[])
-                  AS x(line_no, quantity) GROUP BY line_no) s
-            WHERE l.order_id = \(orderID) AND l.line_no = s.line_no
+            WITH l AS (
+                UPDATE order_lines l SET invoiced_quantity = l.invoiced_quantity + s.quantity
+                FROM (SELECT line_no, sum(quantity) AS quantity FROM unnest(\(lines.map(\.lineNo))::int[], \(lines.map(\.quantity))::bigint[])
+                      AS x(line_no, quantity) GROUP BY line_no) s
+                WHERE l.order_id = \(orderID) AND l.line_no = s.line_no RETURNING 1),
+            s AS (
+                UPDATE shipments SET invoice_id = \(invoiceID) WHERE id = ANY(\(shipmentIDs)) AND invoice_id IS NULL RETURNING 1)
+            UPDATE orders SET status = 'invoiced', updated_at = now(), version = version + 1
+            WHERE id = \(orderID) AND \(complete)
             """)
-        if !shipmentIDs.isEmpty {
-            try await tx.query(
-                """
-                UPDATE shipments SET invoice_id = \(invoiceID), invoice_number = \(invoiceNumber)
-                WHERE id = ANY(\(shipmentIDs)) AND invoice_id IS NULL
-                """)
-        }
     }
 
     /// Orders with shipments not yet invoiced made on or before the date (tenant time zone),

@@ -23,16 +23,31 @@ public struct Ledger: Sendable {
         let itemLine = PostingLine(draft.kind.account, draft.amount)
         let posting = try Posting(currency: draft.currency, lines: [itemLine] + counter, description: description)
         let itemID = UUID()
-        let postingID = try await insert(posting, customer: draft.customerNumber, itemID: itemID,
-                                         on: draft.issueDate, in: tx)
+        // One round trip: the posting, its lines and the item (documents post while their number
+        // series is locked, so every statement here counts).
+        let postingID = UUID()
         try await tx.query(
             """
+            WITH p AS (
+                INSERT INTO ar_postings (id, currency, description, posted_on, principal, request_id)
+                VALUES (\(postingID), \(posting.currency.code), \(posting.description), DATE '1970-01-01' + \(draft.issueDate.dayNumber)::int,
+                        \(tx.context.principal.auditID), \(tx.context.requestID))
+                RETURNING id),
+            l AS (
+                INSERT INTO ar_posting_lines (posting_id, line_no, account, customer_number, item_id, amount)
+                SELECT (SELECT id FROM p), l.n, l.account,
+                       CASE WHEN l.account IN ('receivables', 'on_account') THEN \(draft.customerNumber) END,
+                       CASE WHEN l.account IN ('receivables', 'on_account') THEN \(itemID)::uuid END, l.amount
+                FROM unnest(\(posting.lines.map(\.account.rawValue))::text[], \(posting.lines.map(\.amount))::bigint[])
+                     WITH ORDINALITY AS l(account, amount, n)
+                RETURNING 1)
             INSERT INTO ar_items (id, kind, account, customer_number, currency, amount, open_amount, document_id, document_number,
                                   issue_date, due_date, discount_date, discount_amount, posting_id)
-            VALUES (\(itemID), \(draft.kind.rawValue), \(draft.kind.account.rawValue), \(draft.customerNumber), \(draft.currency.code),
+            SELECT \(itemID), \(draft.kind.rawValue), \(draft.kind.account.rawValue), \(draft.customerNumber), \(draft.currency.code),
                     \(draft.amount), \(draft.amount), \(draft.documentID), \(draft.documentNumber),
                     DATE '1970-01-01' + \(draft.issueDate.dayNumber)::int, DATE '1970-01-01' + \(draft.dueDate?.dayNumber)::int,
-                    DATE '1970-01-01' + \(draft.discountDate?.dayNumber)::int, \(draft.discountAmount), \(postingID))
+                    DATE '1970-01-01' + \(draft.discountDate?.dayNumber)::int, \(draft.discountAmount), id
+            FROM p
             """)
         return OpenItem(
             id: itemID, kind: draft.kind, customerNumber: draft.customerNumber, currency: draft.currency, amount: draft.amount,

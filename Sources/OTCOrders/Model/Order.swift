@@ -78,7 +78,9 @@ public struct Shipment: Sendable, Equatable {
     public var shippedAt: Date
     public var carrier: String
     public var tracking: String
-    /// The invoice that billed the shipment; empty until it is billed.
+    /// The invoice that billed the shipment; nil until it is billed.
+    public var invoiceID: UUID?
+    /// Its number, looked up from billing when the order is loaded.
     public var invoiceNumber: String = ""
 }
 
