@@ -187,12 +187,11 @@ public struct Billing: Sendable {
             memo.dueDate = schedule.dueDate
         }
         let customer = try await customers.find(invoice.buyer.number, in: tx)
-        var issued = try await issue(memo, digest: nil, cancels: cancels, channel: customer?.invoiceChannel ?? "email", rules: rules, in: tx)
+        let issued = try await issue(memo, digest: nil, cancels: cancels, channel: customer?.invoiceChannel ?? "email", rules: rules, in: tx)
         if kind == .creditMemo, let memoItem = try await ledger.item(documentID: issued.id, in: tx) {
             try await ledger.apply(issued.grossTotal, to: item.id, from: .item(memoItem.id), on: issueDate,
                                    reason: "credit memo \(issued.number)", in: tx)
         }
-        issued.createdBy = tx.context.principal.auditID
         return issued
     }
 

@@ -89,7 +89,7 @@ public struct RPCStatusError: Error, Sendable, CustomStringConvertible {
 
         /// Codes after which the very same call (same idempotency key) may succeed. ABORTED is not
         /// among them: it asks the caller to re-read and decide again (e.g. a stale order version).
-        public var isRetryable: Bool { [Code.unavailable, .resourceExhausted].contains(self) }
+        public var isRetryable: Bool { [Code.unavailable, .resourceExhausted, .aborted].contains(self) }
     }
 }
 

@@ -30,6 +30,10 @@ enum PostgresErrors {
                 return OTCError(.deadlineExceeded, "the call's deadline passed while the database was working; nothing was changed", cause: psql)
             case "40001", "40P01":
                 return OTCError(.aborted, "the change conflicted with a concurrent one and was rolled back; retry the call", cause: psql)
+            case "23505":
+                // Two calls created the same thing at once (an order_ref, an external_ref); the
+                // loser's retry finds the winner's result, or a clear ALREADY_EXISTS.
+                return OTCError(.aborted, "a concurrent call created the same record first; retry the call to get its result", cause: psql)
             default:
                 break
             }

@@ -165,6 +165,21 @@ struct BillingFlowTests {
             }
             #expect(error?.message.contains(first.number) == true)
             #expect(try await server.count("billing_documents", tenant: tenant) == 1)
+
+            // The same new ref from ten retrying clients at once (no idempotency key): one invoice.
+            let racing = Fixtures.invoice("ERP-RACE", customer: "C-1", lines: [(1, 500, "STD")])
+            let numbers = try await withThrowingTaskGroup(of: String.self) { group in
+                for _ in 0..<10 {
+                    group.addTask {
+                        let document: Otc_Billing_V1_Document = try await erp.callWithRetry(
+                            Method.createInvoice, tenant: tenant, request: racing, idempotencyKey: UUID().uuidString, attempts: 10)
+                        return document.number
+                    }
+                }
+                return try await group.reduce(into: Set<String>()) { $0.insert($1) }
+            }
+            #expect(numbers.count == 1)
+            #expect(try await server.count("billing_documents", tenant: tenant) == 2)
         }
     }
 
