@@ -443,23 +443,9 @@ func printDocument(_ d: Otc_Billing_V1_Document) {
     }
 }
 
-/// Minor units as a decimal with the currency (`1234.50 EUR`, `1234 JPY`, `12.345 KWD`): the
-/// server's own ISO 4217 exponents, exact integer arithmetic, never a Double.
+/// Minor units as a decimal with the currency (`1234.50 EUR`, `1234 JPY`, `12.345 KWD`).
 func formatAmount(_ units: Int64, _ currency: String) -> String {
-    let code = currency.uppercased()
-    let digits = Currency(code)?.minorUnitDigits ?? 2
-    let magnitude = units.magnitude
-    var text: String
-    if digits == 0 {
-        text = String(magnitude)
-    } else {
-        var scale: UInt64 = 1
-        for _ in 0..<digits { scale *= 10 }
-        let fraction = String(magnitude % scale)
-        text = "\(magnitude / scale)." + String(repeating: "0", count: digits - fraction.count) + fraction
-    }
-    if units < 0 { text = "-" + text }
-    return code.isEmpty ? text : "\(text) \(code)"
+    Money.format(units: units, currency: currency)
 }
 
 /// A decimal amount typed by a person (`12.5`, `1250`, `-3.125`) as minor units of the currency;

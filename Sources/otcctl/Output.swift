@@ -85,21 +85,12 @@ enum Money {
         OTCCore.Currency(currency.uppercased())?.minorUnitDigits ?? 2
     }
 
-    /// `1234.50 EUR` from minor units; exact integer arithmetic, never a Double.
+    /// `1234.50 EUR` from minor units, with the server's own ISO 4217 exponents (OTCCore's Money:
+    /// exact integer arithmetic, never a Double). An empty currency prints the number alone.
     static func format(units: Int64, currency: String) -> String {
-        let digits = decimals(currency)
-        let magnitude = units.magnitude
-        var text: String
-        if digits == 0 {
-            text = String(magnitude)
-        } else {
-            var scale: UInt64 = 1
-            for _ in 0..<digits { scale *= 10 }
-            let fraction = String(magnitude % scale)
-            text = "\(magnitude / scale)." + String(repeating: "0", count: digits - fraction.count) + fraction
-        }
-        if units < 0 { text = "-" + text }
-        return currency.isEmpty ? text : "\(text) \(currency)"
+        let code = currency.uppercased()
+        let text = OTCCore.Money(units: units, currency: OTCCore.Currency(code) ?? OTCCore.Currency("XXX")!).description
+        return code.isEmpty ? String(text.dropLast(4)) : text.replacingOccurrences(of: " XXX", with: " \(code)")
     }
 
     static func format(_ money: Otc_Common_V1_Money) -> String {
