@@ -58,8 +58,15 @@ struct IsolationTests {
             let (tenant, key) = try await server.onboard("iso_raw", admin: admin)
             let erp = try await server.connect(.apiKey(key))
             let _: Otc_Customers_V1_Customer = try await erp.call(Method.upsertCustomer, tenant: tenant, request: Fixtures.customer("C-1"))
+            // Every table of the tenant schema, the ledger and billing ones included (read from the catalog,
+            // so a table added later is covered without editing this test).
+            var tables: [String] = []
+            for row in try await server.rawQuery("SELECT tablename FROM pg_tables WHERE schemaname = 'tenant_\(tenant)' ORDER BY 1") {
+                tables.append(try row.decode(String.self))
+            }
+            #expect(tables.contains("ar_items") && tables.contains("billing_documents") && tables.contains("number_series"))
             // The login role is NOINHERIT: membership in the tenant role gives nothing without SET ROLE.
-            for table in ["customers", "orders", "audit_log", "idempotency_keys"] {
+            for table in tables {
                 do {
                     _ = try await server.rawQuery("SELECT * FROM tenant_\(tenant).\(table)")
                     Issue.record("the server role read tenant_\(tenant).\(table) without the tenant role")
@@ -69,14 +76,16 @@ struct IsolationTests {
             }
             // One tenant's role cannot read another tenant's schema either.
             let (other, _) = try await server.onboard("iso_other", admin: admin)
-            do {
-                _ = try await server.client.withTransaction(logger: TestEnvironment.logger) { conn in
-                    try await conn.query("SELECT set_config('role', \("otc_t_" + other), true)", logger: TestEnvironment.logger)
-                    return try await conn.query(PostgresQuery(unsafeSQL: "SELECT * FROM tenant_\(tenant).customers"), logger: TestEnvironment.logger).collect()
+            for table in tables {
+                do {
+                    _ = try await server.client.withTransaction(logger: TestEnvironment.logger) { conn in
+                        try await conn.query("SELECT set_config('role', \("otc_t_" + other), true)", logger: TestEnvironment.logger)
+                        return try await conn.query(PostgresQuery(unsafeSQL: "SELECT * FROM tenant_\(tenant).\(table)"), logger: TestEnvironment.logger).collect()
+                    }
+                    Issue.record("tenant \(other)'s role read tenant \(tenant)'s \(table)")
+                } catch {
+                    #expect("\(String(reflecting: error))".contains("42501"), "\(table)")
                 }
-                Issue.record("tenant \(other)'s role read tenant \(tenant)'s customers")
-            } catch {
-                #expect("\(String(reflecting: error))".contains("42501"))
             }
         }
     }
