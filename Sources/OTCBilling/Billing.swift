@@ -7,6 +7,9 @@ public import Foundation
 /// each to the AR subledger, so an order's shipment, its invoice and the receivable commit or roll
 /// back together. Every path that issues a document goes through `issue`.
 public struct Billing: Sendable {
+    /// The work-queue task kind of a document not yet delivered to its customer.
+    public static let distributionTask = "invoice_distribution"
+
     let store = BillingStore()
     let ledger = Ledger()
     let customers = CustomerStore()
@@ -202,6 +205,13 @@ public struct Billing: Sendable {
                        in tx: TenantTransaction) async throws -> BillingDocument {
         var document = document
         try await store.queueDispatch(documentID: document.id, channel: channel, firstAttempt: true, in: tx)
+        if channel != "portal" {
+            // Undistributed documents are work: the task closes when the gateway reports it sent.
+            try await tx.openTask(
+                kind: Self.distributionTask, subjectType: document.kind.rawValue, subjectID: document.id.uuidString.lowercased(),
+                title: "\(document.kind.rawValue.replacingOccurrences(of: "_", with: " ")) for \(document.buyer.number) (\(document.money(document.grossTotal))) awaiting \(channel) dispatch",
+                rules: rules, details: ["channel": channel, "customer": document.buyer.number])
+        }
         let prefix = rules.rules.billing.numberPrefix(kind: document.kind.rawValue, year: document.issueDate.year)
         let (number, createdAt) = try await store.insert(document, numberPrefix: prefix, digits: rules.rules.billing.numberDigits,
                                                          digest: digest, cancelsReference: cancels, in: tx)

@@ -20,7 +20,7 @@ public struct BillingService: RPCService {
     }
 
     static let prefix = "/otc.billing.v1.BillingService/"
-    static let distributionTask = "invoice_distribution"
+    static let distributionTask = Billing.distributionTask
 
     public func registerMethods(with table: inout MethodTable) {
         let write = MethodAccess.tenant(scope: .billingWrite, role: .analyst)
@@ -263,6 +263,8 @@ public struct BillingService: RPCService {
             else { throw OTCError.failedPrecondition("document \(document.number) has no dispatch to report on") }
             let subject = document.id.uuidString.lowercased()
             if request.status == "failed" {
+                try await tx.closeTasks(subjectType: document.kind.rawValue, subjectID: subject, kind: Self.distributionTask,
+                                        status: "cancelled", resolution: "dispatch failed: \(request.detail)")
                 try await tx.openTask(kind: Self.distributionTask, subjectType: document.kind.rawValue, subjectID: subject,
                                       title: "\(document.number) could not be sent by \(dispatch.channel): \(request.detail)",
                                       rules: try await tx.currentRules(), details: ["number": document.number, "channel": dispatch.channel])

@@ -100,6 +100,9 @@ struct BillingRunTests {
                 Method.createInvoice, tenant: tenant, request: Fixtures.invoice("E", customer: "C-E", lines: [(1, 100, "STD")]))
             #expect(e.lastDispatch.channel == "email")
             #expect(e.lastDispatch.status == "pending")
+            // An undistributed document is a task until it is sent; the portal one never was.
+            #expect(try await server.count("tasks", tenant: tenant, where: "kind = 'invoice_distribution' AND status = 'open'") == 1)
+            #expect(try await server.count("tasks", tenant: tenant, where: "subject_id = '\(p.id)'") == 0)
 
             var undistributed: Otc_Billing_V1_ListDocumentsResponse = try await erp.call(
                 Method.listUndistributed, tenant: tenant, request: Otc_Billing_V1_ListUndistributedRequest())
@@ -111,6 +114,7 @@ struct BillingRunTests {
                 $0.detail = "mailbox full"
             })
             #expect(failed.status == "failed")
+            #expect(try await server.count("tasks", tenant: tenant, where: "kind = 'invoice_distribution' AND status = 'open' AND title LIKE '%mailbox full%'") == 1)
             #expect(try await server.count("tasks", tenant: tenant, where: "kind = 'invoice_distribution' AND status = 'open'") == 1)
 
             let resend: Otc_Billing_V1_Dispatch = try await erp.call(Method.resendDocument, tenant: tenant, request: Otc_Billing_V1_ResendDocumentRequest.with {
