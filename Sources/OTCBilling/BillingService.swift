@@ -170,6 +170,9 @@ public struct BillingService: RPCService {
             let document = try await billing.issueMemo(
                 kind: kind, invoiceNumber: request.invoiceNumber, lines: lines, full: request.full, cancels: cancels,
                 reason: request.reason, issueDate: issueDate, rules: try await tx.currentRules(), in: tx)
+            if kind == .creditMemo, !document.orderRef.isEmpty {
+                try await shipments?.invoiceSettled(orderRef: document.orderRef, in: tx)
+            }
             return try await message(document, in: tx)
         }
     }

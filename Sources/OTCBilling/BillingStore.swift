@@ -133,6 +133,17 @@ public struct BillingStore: Sendable {
               ELSE 'partially_settled' END)
         """
 
+    /// What is still open on the invoices and debit memos of an order.
+    public func openAmount(orderRef: String, in tx: TenantTransaction) async throws -> Int64 {
+        let rows = try await tx.query(
+            """
+            SELECT coalesce(sum(i.open_amount), 0)::bigint FROM billing_documents d JOIN ar_items i ON i.document_id = d.id
+            WHERE d.order_ref = \(orderRef) AND d.kind IN ('invoice', 'debit_memo')
+            """)
+        for try await open in rows.decode(Int64.self) { return open }
+        return 0
+    }
+
     /// Document numbers by id (orders show which invoice billed a shipment).
     public func numbers(ids: [UUID], in tx: TenantTransaction) async throws -> [UUID: String] {
         let rows = try await tx.query("SELECT id, number FROM billing_documents WHERE id = ANY(\(ids))")

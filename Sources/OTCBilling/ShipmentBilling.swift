@@ -17,4 +17,7 @@ public protocol ShipmentBilling: Sendable {
     /// them as invoiced (the order moves to `invoiced` when everything is). Returns the order's
     /// customer PO for the invoice.
     func billDirectly(orderRef: String, lines: [(lineNo: Int, quantity: Int64)], in tx: TenantTransaction) async throws -> String
+    /// Something settled one of the order's invoices (a credit memo now; cash application later):
+    /// an invoiced order whose invoices and debit memos are all settled is closed.
+    func invoiceSettled(orderRef: String, in tx: TenantTransaction) async throws
 }

@@ -74,6 +74,17 @@ public struct OrderBilling: ShipmentBilling, ShipmentObserver {
         return order.customerPO
     }
 
+    public func invoiceSettled(orderRef: String, in tx: TenantTransaction) async throws {
+        guard let found = try await orders.find(orderRef: orderRef, in: tx), found.status == .invoiced,
+              var order = try await orders.find(id: found.id, lock: true, in: tx), order.status == .invoiced,
+              try await BillingStore().openAmount(orderRef: orderRef, in: tx) == 0
+        else { return }
+        order.status = .closed
+        try await orders.updateHeader(order, in: tx)
+        try await tx.audit(action: "order.close", entityType: "order", entityID: order.id.uuidString.lowercased(),
+                           details: ["order_ref": orderRef, "status": "closed", "reason": "every invoice of the order is settled"])
+    }
+
     /// One invoice for the given shipments' billable lines (nil when nothing is left to bill), and
     /// the order as it is afterwards.
     func invoice(_ order: Order, shipments: [Shipment], issueDate: BusinessDate?, rules: VersionedRules,

@@ -41,6 +41,7 @@ struct BillingFlowTests {
             let second: Otc_Orders_V1_RecordShipmentResponse = try await erp.call(Method.recordShipment, tenant: tenant, request: ship)
             #expect(second.shipment.invoiceNumber == "INV-\(year)-000002")
             #expect(second.order.status == .invoiced)
+            #expect(second.order.lines.map(\.invoicedQuantity) == [3, 2])
 
             let invoice: Otc_Billing_V1_Document = try await erp.call(
                 Method.getDocument, tenant: tenant, request: Otc_Billing_V1_GetDocumentRequest.with { $0.number = second.shipment.invoiceNumber })
@@ -355,6 +356,40 @@ struct BillingFlowTests {
                     #expect("\(error)".contains("42501") && "\(error)".contains("refused"), "\(statement): \(error)")
                 }
             }
+            try await expectLedgerClean(erp, tenant: tenant)
+        }
+    }
+
+    /// The order's life ends with its money: once every invoice of a fully invoiced order is
+    /// settled (here: credited in full by cancellation) the order is closed.
+    @Test func orderClosesWhenItsInvoicesAreSettled() async throws {
+        try await withServer { server in
+            let admin = try await server.admin()
+            let (tenant, key) = try await server.onboard("close", admin: admin)
+            let erp = try await server.connect(.apiKey(key))
+            let _: Otc_Customers_V1_Customer = try await erp.call(Method.upsertCustomer, tenant: tenant, request: Fixtures.customer("C-1"))
+            let order: Otc_Orders_V1_Order = try await erp.call(
+                Method.createOrder, tenant: tenant, request: Fixtures.order("SO-C", customer: "C-1", lines: [(2, 1_000, "STD")]))
+            var invoices: [String] = []
+            for (ref, quantity) in [("DN-1", Int64(1)), ("DN-2", Int64(1))] {
+                let shipped: Otc_Orders_V1_RecordShipmentResponse = try await erp.call(Method.recordShipment, tenant: tenant, request: Otc_Orders_V1_RecordShipmentRequest.with {
+                    $0.orderID = order.id
+                    $0.shipmentRef = ref
+                    $0.lines = [.with { $0.lineNo = 1; $0.quantity = quantity }]
+                })
+                invoices.append(shipped.shipment.invoiceNumber)
+            }
+            for (i, number) in invoices.enumerated() {
+                let _: Otc_Billing_V1_Document = try await erp.call(Method.cancelInvoice, tenant: tenant, request: Otc_Billing_V1_CancelInvoiceRequest.with {
+                    $0.invoiceNumber = number
+                    $0.reason = "returned"
+                })
+                let now: Otc_Orders_V1_Order = try await erp.call(
+                    Method.getOrder, tenant: tenant, request: Otc_Orders_V1_GetOrderRequest.with { $0.id = order.id })
+                // Still invoiced while one invoice is open; closed when the last one is settled.
+                #expect(now.status == (i == 0 ? .invoiced : .closed))
+            }
+            #expect(try await server.count("audit_log", tenant: tenant, where: "action = 'order.close'") == 1)
             try await expectLedgerClean(erp, tenant: tenant)
         }
     }
