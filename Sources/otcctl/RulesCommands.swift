@@ -45,10 +45,11 @@ struct RulesCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Publish a new rules version from a JSON file ('-' reads stdin); effective at once.",
             discussion: """
-                The file holds the whole rules body and replaces the current version: sections and fields \
-                missing from it take the built-in defaults, NOT the current version's values. So start from \
-                'otcctl rules get --body > rules.json' and edit that. The RuleSet of 'rules get -o json' is \
-                accepted as is too. The server validates the body before storing it. Team leads and admins only.
+                The file is a JSON merge patch onto the current version: what it names changes, everything \
+                else keeps its current value ({"billing": {"rounding": "document"}} changes one setting; null \
+                resets a key to its default). A whole body from 'otcctl rules get --body' works too, as does \
+                the RuleSet of 'rules get -o json'. The server validates the result before storing it as the \
+                next version. Team leads and admins only.
                 """)
         @Argument(help: "JSON file, or '-' for stdin.") var file: String
         @Option(help: "What changed and why (kept with the version and audited).") var note: String
