@@ -61,7 +61,7 @@ struct LedgerApplicationTests {
                     try await ledger.reverse(applicationID: cash.id, on: today, reason: "again", in: tx)
                 }
             }
-            try await store.transaction(Self.context(tenant)) { tx in
+            _ = try await store.transaction(Self.context(tenant)) { tx in
                 try await ledger.reverse(applicationID: onAccount.id, on: today, reason: "wrong invoice", in: tx)
             }
             let balances: Otc_Receivables_V1_GetBalancesResponse = try await erp.call(
@@ -93,7 +93,7 @@ struct LedgerApplicationTests {
                     try await ledger.apply(100, to: mine.id, from: .item(payment.id), on: today, reason: "wrong customer", in: tx)
                 }
             }
-            await #expect(throws: LedgerError.self) {
+            #expect(throws: LedgerError.self) {
                 _ = try Posting(currency: eur, lines: [PostingLine(.cash, 100), PostingLine(.receivables, -99)], description: "off by one")
             }
             #expect(try await server.count("ar_postings", tenant: tenant) == postings + 1, "only invoice B posted")
