@@ -245,8 +245,12 @@ public struct BillingService: RPCService {
             if endpoint == nil, let email = try await CustomerStore().find(document.buyer.number, in: tx)?.email, !email.isEmpty {
                 endpoint = UBLWriter.Endpoint(id: email, scheme: "EM")
             }
+            var referenceIssueDate: BusinessDate?
+            if let referenceID = document.referenceID {
+                referenceIssueDate = try await documents.find(id: referenceID, in: tx)?.issueDate
+            }
             response.xml = try UBLWriter(seller: rules.rules.billing.seller, billing: rules.rules.billing)
-                .xml(for: document, buyerEndpoint: endpoint)
+                .xml(for: document, buyerEndpoint: endpoint, referenceIssueDate: referenceIssueDate)
             return response
         }
     }

@@ -65,7 +65,8 @@ struct LimitsTests {
             let probe = MetricsHTTPServer(host: "127.0.0.1", port: port, registry: registry, logger: TestEnvironment.logger) {
                 await server.platform.isHealthy()
             }
-            registry.makeCounter(name: "otc_test_probe_total").increment()
+            registry.makeCounter(descriptor: MetricNameDescriptor(
+                namespace: "otc", metricName: "test_probe", unitName: "total", helpText: "probe")).increment()
             let task = Task { try await probe.run() }
             defer { task.cancel() }
             var body = ""

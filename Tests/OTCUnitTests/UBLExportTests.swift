@@ -170,10 +170,11 @@ struct UBLExportTests {
                                 taxCode: "RED", netOverride: 999))
         let doc = try Self.document(kind: .creditMemo, drafts: drafts, rounding: rounding, number: "CN-2026-000001",
                                     reference: "INV-2026-000001", reason: "Damaged in transit & returned")
-        let xml = try UBLWriter(billing: Self.billing(rounding)).xml(for: doc)
+        let xml = try UBLWriter(billing: Self.billing(rounding)).xml(for: doc, referenceIssueDate: BusinessDate("2026-11-02"))
         let root = try UBLCheck.validate(xml, root: "CreditNote")
         try UBLCheck.checkEN16931(root, document: doc, roundedPerDocument: rounding == .document)
         #expect(try UBLCheck.strings(root, "CreditNoteTypeCode") == ["381"])
+        #expect(try UBLCheck.strings(root, "BillingReference/InvoiceDocumentReference/IssueDate") == ["2026-11-02"])
         #expect(try UBLCheck.strings(root, "Note") == ["Damaged in transit & returned"])
         #expect(try UBLCheck.strings(root, "BillingReference/InvoiceDocumentReference/ID") == ["INV-2026-000001"])
         #expect(try UBLCheck.strings(root, "DueDate").isEmpty)
@@ -257,6 +258,13 @@ struct UBLExportTests {
         let root = try UBLCheck.validate(xml, root: "Invoice")
         #expect(try UBLCheck.strings(root, "AccountingCustomerParty/Party/EndpointID/@schemeID") == ["9930"])
         #expect(try UBLCheck.strings(root, "AccountingCustomerParty/Party/Contact").isEmpty)
+
+        // BR-S-02: standard-rated lines need the seller's VAT id.
+        var noVAT = Self.seller
+        noVAT.vatID = ""
+        let vatError = #expect(throws: BillingError.self) { try UBLWriter(seller: noVAT, billing: Self.billing()).xml(for: Self.document(drafts: drafts)) }
+        guard case .invalid(let vatMessage)? = vatError else { Issue.record("expected .invalid"); return }
+        #expect(vatMessage.contains("vat_id") && vatMessage.contains("BR-S-02"))
 
         var noEndpoint = Self.seller
         noEndpoint.endpointID = ""

@@ -128,7 +128,9 @@ public struct UBLWriter: Sendable {
     /// The document as UBL 2.1 XML. Throws `.invalid` when something PEPPOL requires is missing
     /// (seller name, country or endpoint; buyer name, country or electronic address) or the tax
     /// breakdown does not match the lines.
-    public func xml(for document: BillingDocument, buyerEndpoint: Endpoint? = nil) throws(BillingError) -> String {
+    /// `referenceIssueDate`: for memos, the issue date of the invoice they correct (BT-26).
+    public func xml(for document: BillingDocument, buyerEndpoint: Endpoint? = nil,
+                    referenceIssueDate: BusinessDate? = nil) throws(BillingError) -> String {
         let number = document.number.trimmingSpaces
         guard !number.isEmpty else { throw .invalid("the document has no number; only issued documents can be exported") }
         guard !document.lines.isEmpty else { throw .invalid("\(number) has no lines; a UBL document needs at least one") }
@@ -148,6 +150,10 @@ public struct UBLWriter: Sendable {
             throw .invalid("customer \(document.buyer.number) has no electronic address for PEPPOL; set the customer's e-mail or pass an endpoint")
         }
         let breakdown = try taxBreakdown(document)
+        // BR-S-02 (and its siblings for the other taxed categories): the seller's VAT id is required.
+        if seller.vatID.trimmingSpaces.isEmpty, let taxed = breakdown.first(where: { ["S", "AE", "K", "G", "E"].contains($0.category) }) {
+            throw .invalid("the billing rules' seller needs vat_id: \(number) has \(taxed.category)-category lines (EN 16931 BR-\(taxed.category)-02)")
+        }
 
         let isCredit = document.kind == .creditMemo
         let root = isCredit ? "CreditNote" : "Invoice"
@@ -190,6 +196,7 @@ public struct UBLWriter: Sendable {
             x.open("cac:BillingReference")
             x.open("cac:InvoiceDocumentReference")
             x.leaf("cbc:ID", reference)
+            if let referenceIssueDate { x.leaf("cbc:IssueDate", referenceIssueDate.description) }
             x.close("cac:InvoiceDocumentReference")
             x.close("cac:BillingReference")
         }
