@@ -32,7 +32,8 @@ struct Connection {
         logger[metadataKey: "connection"] = "\(id)"
         if let remote = channel.channel.remoteAddress { logger[metadataKey: "peer"] = "\(remote)" }
         let log = logger
-        let calls = CallRegistry()
+        // The idle handler shares the registry: a connection waiting on its own calls is not idle.
+        let calls = (try? await channel.channel.pipeline.handler(type: IdleTimeoutHandler.self).get())?.calls ?? CallRegistry()
         do {
             try await channel.executeThenClose { inbound, outbound in
                 let helloTimer = Self.armHelloTimeout(channel.channel, after: configuration.limits.helloTimeout)
@@ -316,6 +317,9 @@ final class CallRegistry: Sendable {
 
     var lastCallID: UInt64 { state.withLock { $0.lastCallID } }
 
+    /// Calls received and not yet replied to.
+    var isBusy: Bool { state.withLock { !$0.entries.isEmpty } }
+
     func waitForAll() async {
         stopAccepting()
         await withCheckedContinuation { continuation in
@@ -339,13 +343,19 @@ struct HelloRefused: Error {
 /// Raised into the pipeline when no frame arrived for the idle timeout.
 struct IdleTimeout: Error {}
 
-/// Turns NIO's idle event into an error the connection loop sees.
+/// Turns NIO's idle event into an error the connection loop sees, unless calls are in flight: a
+/// client waiting for a slow reply (an onboarding, a billing run) sends nothing and is not idle.
+/// The read timer fires again each period, so the connection closes one period after its last
+/// call finished, at the latest.
 final class IdleTimeoutHandler: ChannelInboundHandler, Sendable {
     typealias InboundIn = Otc_Wire_V1_ClientFrame
     typealias InboundOut = Otc_Wire_V1_ClientFrame
 
+    let calls = CallRegistry()
+
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let idle = event as? IdleStateHandler.IdleStateEvent, idle == .read {
+            guard !calls.isBusy else { return }
             context.fireErrorCaught(IdleTimeout())
         } else {
             context.fireUserInboundEventTriggered(event)
