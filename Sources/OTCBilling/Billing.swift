@@ -173,16 +173,22 @@ public struct Billing: Sendable {
             externalRef: "", reason: reason, rulesVersion: rules.version, createdAt: Date(), createdBy: tx.context.principal.auditID)
         guard memo.grossTotal > 0 else { throw BillingError.invalid("the memo totals zero; nothing to issue") }
         if kind == .creditMemo {
-            guard memo.grossTotal <= item.openAmount else {
-                throw BillingError.exceedsOpen(invoice: invoiceNumber, open: invoice.money(item.openAmount), requested: memo.money(memo.grossTotal))
-            }
             if cancels {
-                let creditedGross = credited.values.reduce(0) { $0 + $1.net + $1.tax }
+                // Only credit memos may have settled it: payments must be reversed first.
+                let creditedGross = try await store.creditMemoGross(invoiceID: invoice.id, in: tx)
                 guard item.openAmount == invoice.grossTotal - creditedGross else {
                     throw OTCError.failedPrecondition(
                         "invoice \(invoiceNumber) is partly settled (\(invoice.money(item.openAmount)) open); reverse its payments before cancelling, or credit the open amount",
                         details: ["reason": "PARTLY_SETTLED"])
                 }
+                guard memo.grossTotal <= item.openAmount else {
+                    throw OTCError.failedPrecondition(
+                        "invoice \(invoiceNumber) was credited by amount before, so its lines no longer add up to what is open; credit the open \(invoice.money(item.openAmount)) by amount instead",
+                        details: ["reason": "CREDITED_BY_AMOUNT"])
+                }
+            }
+            guard memo.grossTotal <= item.openAmount else {
+                throw BillingError.exceedsOpen(invoice: invoiceNumber, open: invoice.money(item.openAmount), requested: memo.money(memo.grossTotal))
             }
         } else {
             let schedule = try TermsSchedule(terms: PaymentTerms(invoice.paymentTerms) ?? PaymentTerms(netDays: 30, discountBasisPoints: 0, discountDays: 0),

@@ -161,6 +161,14 @@ public struct BillingStore: Sendable {
         return result
     }
 
+    /// The gross of every credit memo issued against an invoice.
+    func creditMemoGross(invoiceID: UUID, in tx: TenantTransaction) async throws -> Int64 {
+        let rows = try await tx.query(
+            "SELECT coalesce(sum(gross_total), 0)::bigint FROM billing_documents WHERE reference_id = \(invoiceID) AND kind = 'credit_memo'")
+        for try await gross in rows.decode(Int64.self) { return gross }
+        return 0
+    }
+
     /// What earlier credit memos took from each line of an invoice: quantity, net, tax.
     func credited(invoiceID: UUID, in tx: TenantTransaction) async throws -> [Int: (quantity: Int64, net: Int64, tax: Int64)] {
         let rows = try await tx.query(

@@ -100,4 +100,45 @@ struct LedgerApplicationTests {
             try await expectLedgerClean(erp, tenant: tenant)
         }
     }
+
+    /// Cancellation needs an invoice settled by nothing but credit memos, and lines that still
+    /// add up to what is open; each refusal says what to do instead.
+    @Test func cancellationRefusalsSayWhatToDo() async throws {
+        try await withServer { server in
+            let admin = try await server.admin()
+            let (tenant, key) = try await server.onboard("cxl", admin: admin)
+            let erp = try await server.connect(.apiKey(key))
+            let _: Otc_Customers_V1_Customer = try await erp.call(Method.upsertCustomer, tenant: tenant, request: Fixtures.customer("C-1"))
+            let paid: Otc_Billing_V1_Document = try await erp.call(
+                Method.createInvoice, tenant: tenant, request: Fixtures.invoice("P", customer: "C-1", lines: [(1, 10_000, "STD")]))
+            _ = try await TenantStore(client: server.client).transaction(Self.context(tenant)) { tx in
+                let item = try #require(try await Ledger().item(documentID: UUID(uuidString: paid.id)!, in: tx))
+                return try await Ledger().apply(1_000, to: item.id, from: .account(.cash), on: BusinessDate(utc: Date()), reason: "part", in: tx)
+            }
+            let settled = await expectStatus(.failedPrecondition) {
+                let _: Otc_Billing_V1_Document = try await erp.call(Method.cancelInvoice, tenant: tenant, request: Otc_Billing_V1_CancelInvoiceRequest.with {
+                    $0.invoiceNumber = paid.number
+                    $0.reason = "wrong customer"
+                })
+            }
+            #expect(settled?.details["reason"] == "PARTLY_SETTLED")
+
+            let byAmount: Otc_Billing_V1_Document = try await erp.call(
+                Method.createInvoice, tenant: tenant, request: Fixtures.invoice("A", customer: "C-1", lines: [(1, 10_000, "STD")]))
+            let _: Otc_Billing_V1_Document = try await erp.call(Method.creditMemo, tenant: tenant, request: Otc_Billing_V1_CreateMemoRequest.with {
+                $0.invoiceNumber = byAmount.number
+                $0.reason = "rebate"
+                $0.lines = [.with { $0.netAmount = 500; $0.taxCode = "STD" }]
+            })
+            let credited = await expectStatus(.failedPrecondition) {
+                let _: Otc_Billing_V1_Document = try await erp.call(Method.cancelInvoice, tenant: tenant, request: Otc_Billing_V1_CancelInvoiceRequest.with {
+                    $0.invoiceNumber = byAmount.number
+                    $0.reason = "wrong customer"
+                })
+            }
+            #expect(credited?.details["reason"] == "CREDITED_BY_AMOUNT")
+            #expect(credited?.message.contains("114.00 EUR") == true)
+            try await expectLedgerClean(erp, tenant: tenant)
+        }
+    }
 }
