@@ -6,6 +6,13 @@ public import Foundation
 /// Billing's Swift API: issues invoices and memos inside the caller's tenant transaction and posts
 /// each to the AR subledger, so an order's shipment, its invoice and the receivable commit or roll
 /// back together. Every path that issues a document goes through `issue`.
+/// A document just issued, with its first dispatch: enough to answer the caller without reading
+/// anything back while the number series is still locked.
+public struct IssuedDocument: Sendable {
+    public var document: BillingDocument
+    public var dispatch: Dispatch
+}
+
 public struct Billing: Sendable {
     /// The work-queue task kind of a document not yet delivered to its customer.
     public static let distributionTask = "invoice_distribution"
@@ -49,7 +56,7 @@ public struct Billing: Sendable {
     }
 
     /// Issues an invoice: prices the lines, takes a number, posts Dr receivables / Cr revenue and tax.
-    public func issueInvoice(_ request: InvoiceRequest, rules: VersionedRules, in tx: TenantTransaction) async throws -> BillingDocument {
+    public func issueInvoice(_ request: InvoiceRequest, rules: VersionedRules, in tx: TenantTransaction) async throws -> IssuedDocument {
         guard !request.lines.isEmpty else { throw BillingError.invalid("an invoice needs at least one line") }
         guard let customer = try await customers.find(request.customerNumber, in: tx) else {
             throw OTCError.failedPrecondition("customer \(request.customerNumber) does not exist; create it before invoicing it",
@@ -93,7 +100,7 @@ public struct Billing: Sendable {
     /// but credit memos has settled it).
     public func issueMemo(kind: DocumentKind, invoiceNumber: String, lines specs: [MemoLine], full: Bool, cancels: Bool,
                           reason: String, issueDate: BusinessDate?, rules: VersionedRules,
-                          in tx: TenantTransaction) async throws -> BillingDocument {
+                          in tx: TenantTransaction) async throws -> IssuedDocument {
         precondition(kind != .invoice)
         let reason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !reason.isEmpty else { throw BillingError.invalid("a memo needs a reason (it is printed on the document and audited)") }
@@ -197,9 +204,9 @@ public struct Billing: Sendable {
         }
         let customer = try await customers.find(invoice.buyer.number, in: tx)
         let issued = try await issue(memo, digest: nil, cancels: cancels, channel: customer?.invoiceChannel ?? "email", rules: rules, in: tx)
-        if kind == .creditMemo, let memoItem = try await ledger.item(documentID: issued.id, in: tx) {
-            try await ledger.apply(issued.grossTotal, to: item.id, from: .item(memoItem.id), on: issueDate,
-                                   reason: "credit memo \(issued.number)", in: tx)
+        if kind == .creditMemo, let memoItem = try await ledger.item(documentID: issued.document.id, in: tx) {
+            try await ledger.apply(issued.document.grossTotal, to: item.id, from: .item(memoItem.id), on: issueDate,
+                                   reason: "credit memo \(issued.document.number)", in: tx)
         }
         return issued
     }
@@ -208,9 +215,9 @@ public struct Billing: Sendable {
     /// What needs no number comes before the number is drawn (the series row stays locked from
     /// then until COMMIT): after it only the posting, the audit record and the idempotency result.
     private func issue(_ document: BillingDocument, digest: [UInt8]?, cancels: Bool, channel: String, rules: VersionedRules,
-                       in tx: TenantTransaction) async throws -> BillingDocument {
+                       in tx: TenantTransaction) async throws -> IssuedDocument {
         var document = document
-        try await store.queueDispatch(documentID: document.id, channel: channel, firstAttempt: true, in: tx)
+        let dispatch = try await store.queueDispatch(documentID: document.id, channel: channel, firstAttempt: true, in: tx)
         if channel != "portal" {
             // Undistributed documents are work: the task closes when the gateway reports it sent.
             try await tx.openTask(
@@ -247,7 +254,7 @@ public struct Billing: Sendable {
         if !document.orderRef.isEmpty { details["order_ref"] = document.orderRef }
         try await tx.audit(action: "\(document.kind.rawValue).issue", entityType: document.kind.rawValue,
                            entityID: document.id.uuidString.lowercased(), details: details)
-        return document
+        return IssuedDocument(document: document, dispatch: dispatch)
     }
 
     static func buyer(_ customer: Customer) -> BuyerSnapshot {

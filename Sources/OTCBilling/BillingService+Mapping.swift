@@ -10,7 +10,15 @@ extension BillingService {
         try await messages([document], in: tx)[0]
     }
 
-    /// Documents with their open amounts, status and latest dispatch, in three queries for any page size.
+    /// A document just issued: open in full (a credit memo is applied at once), no queries.
+    static func message(_ issued: IssuedDocument, rules: VersionedRules, today: BusinessDate) -> Otc_Billing_V1_Document {
+        let document = issued.document
+        let isCredit = document.kind == .creditMemo
+        return message(document, openAmount: isCredit ? 0 : document.grossTotal, status: isCredit ? "applied" : "open",
+                       dispatch: issued.dispatch, rules: rules.rules.billing, today: today)
+    }
+
+    /// Documents with their open amounts, status and latest dispatch, in four queries for any page size.
     func messages(_ list: [BillingDocument], asOf: BusinessDate? = nil, in tx: TenantTransaction) async throws -> [Otc_Billing_V1_Document] {
         guard !list.isEmpty else { return [] }
         let ids = list.map(\.id)

@@ -87,12 +87,12 @@ public struct BillingService: RPCService {
                     }
                 }
             }
-            let document = try await billing.issueInvoice(
+            let issued = try await billing.issueInvoice(
                 Billing.InvoiceRequest(customerNumber: request.customerNumber, currency: currency, issueDate: issueDate,
                                        paymentTerms: request.paymentTerms, orderRef: request.orderRef, customerPO: customerPO,
                                        externalRef: externalRef, lines: lines, digest: context.requestDigest),
                 rules: rules, in: tx)
-            return try await message(document, in: tx)
+            return Self.message(issued, rules: rules, today: tx.today)
         }
     }
 
@@ -102,10 +102,10 @@ public struct BillingService: RPCService {
         guard let shipments else { throw OTCError(.unimplemented, "order management is not enabled on this server") }
         let issueDate = try BusinessDate.optional(request.issueDate, isSet: request.hasIssueDate, field: "issue_date")
         return try await store.idempotentTransaction(context) { tx in
-            let document = try await shipments.invoiceShipment(
-                orderRef: request.orderRef, shipmentRef: request.shipmentRef, issueDate: issueDate,
-                rules: try await tx.currentRules(), in: tx)
-            return try await message(document, in: tx)
+            let rules = try await tx.currentRules()
+            let issued = try await shipments.invoiceShipment(
+                orderRef: request.orderRef, shipmentRef: request.shipmentRef, issueDate: issueDate, rules: rules, in: tx)
+            return Self.message(issued, rules: rules, today: tx.today)
         }
     }
 
@@ -121,7 +121,7 @@ public struct BillingService: RPCService {
             let (invoices, more) = try await shipments.runBilling(
                 asOf: asOf ?? tx.today, issueDate: issueDate, maxOrders: maxOrders, rules: rules, in: tx)
             var response = Otc_Billing_V1_RunBillingResponse()
-            response.invoices = try await messages(invoices, in: tx)
+            response.invoices = invoices.map { Self.message($0, rules: rules, today: tx.today) }
             response.more = more
             return response
         }
@@ -167,13 +167,14 @@ public struct BillingService: RPCService {
         }
         let issueDate = try BusinessDate.optional(request.issueDate, isSet: request.hasIssueDate, field: "issue_date")
         return try await store.idempotentTransaction(context) { tx in
-            let document = try await billing.issueMemo(
+            let rules = try await tx.currentRules()
+            let issued = try await billing.issueMemo(
                 kind: kind, invoiceNumber: request.invoiceNumber, lines: lines, full: request.full, cancels: cancels,
-                reason: request.reason, issueDate: issueDate, rules: try await tx.currentRules(), in: tx)
-            if kind == .creditMemo, !document.orderRef.isEmpty {
-                try await shipments?.invoiceSettled(orderRef: document.orderRef, in: tx)
+                reason: request.reason, issueDate: issueDate, rules: rules, in: tx)
+            if kind == .creditMemo, !issued.document.orderRef.isEmpty {
+                try await shipments?.invoiceSettled(orderRef: issued.document.orderRef, in: tx)
             }
-            return try await message(document, in: tx)
+            return Self.message(issued, rules: rules, today: tx.today)
         }
     }
 

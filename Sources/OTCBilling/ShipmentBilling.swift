@@ -8,11 +8,11 @@ public import OTCStore
 public protocol ShipmentBilling: Sendable {
     /// Invoices the shipment's lines not yet invoiced.
     func invoiceShipment(orderRef: String, shipmentRef: String, issueDate: BusinessDate?, rules: VersionedRules,
-                         in tx: TenantTransaction) async throws -> BillingDocument
+                         in tx: TenantTransaction) async throws -> IssuedDocument
     /// Invoices uninvoiced shipments made on or before `asOf`, one invoice per order, at most
     /// `maxOrders` orders; `more` is true when more orders are due.
     func runBilling(asOf: BusinessDate, issueDate: BusinessDate?, maxOrders: Int, rules: VersionedRules,
-                    in tx: TenantTransaction) async throws -> (invoices: [BillingDocument], more: Bool)
+                    in tx: TenantTransaction) async throws -> (invoices: [IssuedDocument], more: Bool)
     /// A direct invoice names order lines: check they are shipped and not yet invoiced, and count
     /// them as invoiced (the order moves to `invoiced` when everything is). Returns the order's
     /// customer PO for the invoice.

@@ -71,11 +71,19 @@ public final class OTCConnection: Sendable {
         _ method: String, tenant: String? = nil, request: Request, as: Response.Type = Response.self,
         timeout: Duration? = nil, idempotencyKey: String? = nil, attempts: Int = 4
     ) async throws -> Response {
-        let key = idempotencyKey ?? UUID().uuidString.lowercased()
+        let reply = try await rawCallWithRetry(method, tenant: tenant, payload: try request.serializedBytes(), timeout: timeout,
+                                               idempotencyKey: idempotencyKey ?? UUID().uuidString.lowercased(), attempts: attempts)
+        return try Response(serializedBytes: Array(reply.payload))
+    }
+
+    /// `rawCall` with the retries of `callWithRetry`; a nil key (reads) stays nil. Returns the
+    /// whole Reply, so callers see the `replayed` flag.
+    public func rawCallWithRetry(_ method: String, tenant: String?, payload: [UInt8], timeout: Duration?,
+                                 idempotencyKey: String?, attempts: Int = 4) async throws -> Otc_Wire_V1_Reply {
         var delay = Duration.milliseconds(50)
         for attempt in 1...max(1, attempts) {
             do {
-                return try await call(method, tenant: tenant, request: request, timeout: timeout, idempotencyKey: key)
+                return try await rawCall(method, tenant: tenant, payload: payload, timeout: timeout, idempotencyKey: idempotencyKey)
             } catch let error as RPCStatusError where error.code.isRetryable && attempt < attempts && channel.isActive {
                 // The server's hint is a floor; backoff with jitter keeps a crowd of retries from arriving together.
                 let hinted = error.details["retry_after_ms"].flatMap(Int64.init).map { Duration.milliseconds($0) } ?? .zero

@@ -48,15 +48,17 @@ public struct Money: Hashable, Sendable, Codable, CustomStringConvertible {
     }
 
     /// "1234.50 EUR": minor units written with the currency's decimal places, no rounding.
-    public var description: String {
-        let digits = currency.minorUnitDigits
-        guard digits > 0 else { return "\(units) \(currency)" }
-        let magnitude = units.magnitude
+    public var description: String { "\(Self.decimal(units, digits: currency.minorUnitDigits)) \(currency)" }
+
+    /// Minor units as a decimal with `digits` places ("1234.50", "-0.05", "1234"): exact integer
+    /// arithmetic, the one formatter for the API, e-invoices and the CLI.
+    public static func decimal(_ units: Int64, digits: Int) -> String {
+        guard digits > 0 else { return String(units) }
         var divisor: UInt64 = 1
         for _ in 0..<digits { divisor *= 10 }
+        let magnitude = units.magnitude
         let fraction = String(magnitude % divisor)
-        let padded = String(repeating: "0", count: digits - fraction.count) + fraction
-        return "\(units < 0 ? "-" : "")\(magnitude / divisor).\(padded) \(currency)"
+        return "\(units < 0 ? "-" : "")\(magnitude / divisor).\(String(repeating: "0", count: digits - fraction.count))\(fraction)"
     }
 }
 

@@ -20,10 +20,10 @@ public struct OrderBilling: ShipmentBilling, ShipmentObserver {
     }
 
     public func invoiceShipment(orderRef: String, shipmentRef: String, issueDate: BusinessDate?, rules: VersionedRules,
-                                in tx: TenantTransaction) async throws -> BillingDocument {
-        guard let found = try await orders.find(orderRef: orderRef, in: tx),
-              let order = try await orders.find(id: found.id, lock: true, in: tx)
-        else { throw OTCError.notFound("order \(orderRef) does not exist") }
+                                in tx: TenantTransaction) async throws -> IssuedDocument {
+        guard let order = try await orders.find(orderRef: orderRef, lock: true, in: tx) else {
+            throw OTCError.notFound("order \(orderRef) does not exist")
+        }
         guard let shipment = order.shipments.first(where: { $0.shipmentRef == shipmentRef }) else {
             throw BillingError.nothingToBill(
                 "order \(orderRef) has no shipment \(shipmentRef); only shipped lines can be invoiced (record the shipment first)")
@@ -38,9 +38,9 @@ public struct OrderBilling: ShipmentBilling, ShipmentObserver {
     }
 
     public func runBilling(asOf: BusinessDate, issueDate: BusinessDate?, maxOrders: Int, rules: VersionedRules,
-                           in tx: TenantTransaction) async throws -> (invoices: [BillingDocument], more: Bool) {
+                           in tx: TenantTransaction) async throws -> (invoices: [IssuedDocument], more: Bool) {
         let due = try await orders.ordersDueForBilling(asOf: asOf, limit: maxOrders + 1, in: tx)
-        var invoices: [BillingDocument] = []
+        var invoices: [IssuedDocument] = []
         for id in due.prefix(maxOrders) {
             guard let order = try await orders.find(id: id, in: tx) else { continue }
             let cutoff = Calendar.dayEnd(asOf, timeZone: tx.timeZone)
@@ -53,9 +53,9 @@ public struct OrderBilling: ShipmentBilling, ShipmentObserver {
     }
 
     public func billDirectly(orderRef: String, lines: [(lineNo: Int, quantity: Int64)], in tx: TenantTransaction) async throws -> String {
-        guard let found = try await orders.find(orderRef: orderRef, in: tx),
-              var order = try await orders.find(id: found.id, lock: true, in: tx)
-        else { throw OTCError.notFound("order \(orderRef) does not exist") }
+        guard var order = try await orders.find(orderRef: orderRef, lock: true, in: tx) else {
+            throw OTCError.notFound("order \(orderRef) does not exist")
+        }
         var requested: [Int: Int64] = [:]
         for line in lines { requested[line.lineNo, default: 0] += line.quantity }
         for (lineNo, quantity) in requested.sorted(by: { $0.key < $1.key }) {
@@ -75,8 +75,7 @@ public struct OrderBilling: ShipmentBilling, ShipmentObserver {
     }
 
     public func invoiceSettled(orderRef: String, in tx: TenantTransaction) async throws {
-        guard let found = try await orders.find(orderRef: orderRef, in: tx), found.status == .invoiced,
-              var order = try await orders.find(id: found.id, lock: true, in: tx), order.status == .invoiced,
+        guard var order = try await orders.find(orderRef: orderRef, lock: true, in: tx), order.status == .invoiced,
               try await BillingStore().openAmount(orderRef: orderRef, in: tx) == 0
         else { return }
         order.status = .closed
@@ -88,7 +87,7 @@ public struct OrderBilling: ShipmentBilling, ShipmentObserver {
     /// One invoice for the given shipments' billable lines (nil when nothing is left to bill), and
     /// the order as it is afterwards.
     func invoice(_ order: Order, shipments: [Shipment], issueDate: BusinessDate?, rules: VersionedRules,
-                 in tx: TenantTransaction) async throws -> (document: BillingDocument?, order: Order) {
+                 in tx: TenantTransaction) async throws -> (document: IssuedDocument?, order: Order) {
         var billable = Dictionary(uniqueKeysWithValues: order.lines.map { ($0.lineNo, $0.billableQuantity) })
         var drafts: [LineDraft] = []
         var billed: [(lineNo: Int, quantity: Int64)] = []
@@ -121,14 +120,14 @@ public struct OrderBilling: ShipmentBilling, ShipmentObserver {
         try await orders.recordBilling(orderID: order.id, lines: billed, shipmentIDs: shipments.map(\.id), invoiceID: documentID,
                                        complete: updated.isFullyInvoiced && order.status != .invoiced, in: tx)
         updated = try await auditInvoicedIfComplete(updated, in: tx)
-        let document = try await billing.issueInvoice(
+        let issued = try await billing.issueInvoice(
             Billing.InvoiceRequest(customerNumber: order.customerNumber, currency: order.currency, issueDate: issueDate,
                                    orderRef: order.orderRef, customerPO: order.customerPO, lines: drafts, documentID: documentID),
             rules: rules, in: tx)
         for i in updated.shipments.indices where billedShipments.contains(updated.shipments[i].id) {
-            updated.shipments[i].invoiceNumber = document.number
+            updated.shipments[i].invoiceNumber = issued.document.number
         }
-        return (document, updated)
+        return (issued, updated)
     }
 
     /// Once every ordered unit is shipped and billed the order is `invoiced` (written by

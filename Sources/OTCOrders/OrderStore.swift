@@ -105,12 +105,11 @@ public struct OrderStore: Sendable {
         return try await load(PostgresQuery(unsafeSQL: sql, binds: bindings), in: tx).first?.order
     }
 
-    public func find(orderRef: String, in tx: TenantTransaction) async throws -> Order? {
+    public func find(orderRef: String, lock: Bool = false, in tx: TenantTransaction) async throws -> Order? {
         var bindings = PostgresBindings()
         bindings.append(orderRef)
-        return try await load(
-            PostgresQuery(unsafeSQL: "SELECT \(Self.orderColumns) FROM orders WHERE order_ref = $1", binds: bindings), in: tx
-        ).first?.order
+        let sql = "SELECT \(Self.orderColumns) FROM orders WHERE order_ref = $1" + (lock ? " FOR UPDATE" : "")
+        return try await load(PostgresQuery(unsafeSQL: sql, binds: bindings), in: tx).first?.order
     }
 
     /// A page of orders, newest first, after the cursor `seq` (exclusive).

@@ -23,32 +23,7 @@ public struct Ledger: Sendable {
         let itemLine = PostingLine(draft.kind.account, draft.amount)
         let posting = try Posting(currency: draft.currency, lines: [itemLine] + counter, description: description)
         let itemID = UUID()
-        // One round trip: the posting, its lines and the item (documents post while their number
-        // series is locked, so every statement here counts).
-        let postingID = UUID()
-        try await tx.query(
-            """
-            WITH p AS (
-                INSERT INTO ar_postings (id, currency, description, posted_on, principal, request_id)
-                VALUES (\(postingID), \(posting.currency.code), \(posting.description), DATE '1970-01-01' + \(draft.issueDate.dayNumber)::int,
-                        \(tx.context.principal.auditID), \(tx.context.requestID))
-                RETURNING id),
-            l AS (
-                INSERT INTO ar_posting_lines (posting_id, line_no, account, customer_number, item_id, amount)
-                SELECT (SELECT id FROM p), l.n, l.account,
-                       CASE WHEN l.account IN ('receivables', 'on_account') THEN \(draft.customerNumber) END,
-                       CASE WHEN l.account IN ('receivables', 'on_account') THEN \(itemID)::uuid END, l.amount
-                FROM unnest(\(posting.lines.map(\.account.rawValue))::text[], \(posting.lines.map(\.amount))::bigint[])
-                     WITH ORDINALITY AS l(account, amount, n)
-                RETURNING 1)
-            INSERT INTO ar_items (id, kind, account, customer_number, currency, amount, open_amount, document_id, document_number,
-                                  issue_date, due_date, discount_date, discount_amount, posting_id)
-            SELECT \(itemID), \(draft.kind.rawValue), \(draft.kind.account.rawValue), \(draft.customerNumber), \(draft.currency.code),
-                    \(draft.amount), \(draft.amount), \(draft.documentID), \(draft.documentNumber),
-                    DATE '1970-01-01' + \(draft.issueDate.dayNumber)::int, DATE '1970-01-01' + \(draft.dueDate?.dayNumber)::int,
-                    DATE '1970-01-01' + \(draft.discountDate?.dayNumber)::int, \(draft.discountAmount), id
-            FROM p
-            """)
+        try await insert(posting, customer: draft.customerNumber, itemID: itemID, on: draft.issueDate, newItem: draft, in: tx)
         return OpenItem(
             id: itemID, kind: draft.kind, customerNumber: draft.customerNumber, currency: draft.currency, amount: draft.amount,
             openAmount: draft.amount, documentID: draft.documentID, documentNumber: draft.documentNumber,
@@ -56,25 +31,37 @@ public struct Ledger: Sendable {
             discountAmount: draft.discountAmount)
     }
 
-    /// Writes a balanced posting in one statement. Lines on the receivables and on-account
-    /// accounts carry the customer and the item, so the check can reconcile them per customer.
-    private func insert(_ posting: Posting, customer: String, itemID: UUID?, on date: BusinessDate,
+    /// Writes a balanced posting, and the open item a document posts (`newItem`), in one
+    /// statement: documents post while their number series is locked, so every round trip counts.
+    /// Lines on the receivables and on-account accounts carry the customer and the item, so the
+    /// check can reconcile them per customer.
+    @discardableResult
+    private func insert(_ posting: Posting, customer: String, itemID: UUID?, on date: BusinessDate, newItem: OpenItemDraft? = nil,
                         in tx: TenantTransaction) async throws -> UUID {
         let id = UUID()
-        let accounts = posting.lines.map(\.account.rawValue)
-        let amounts = posting.lines.map(\.amount)
         try await tx.query(
             """
             WITH p AS (
                 INSERT INTO ar_postings (id, currency, description, posted_on, principal, request_id)
                 VALUES (\(id), \(posting.currency.code), \(posting.description), DATE '1970-01-01' + \(date.dayNumber)::int,
                         \(tx.context.principal.auditID), \(tx.context.requestID))
-                RETURNING id)
-            INSERT INTO ar_posting_lines (posting_id, line_no, account, customer_number, item_id, amount)
-            SELECT (SELECT id FROM p), l.n, l.account,
-                   CASE WHEN l.account IN ('receivables', 'on_account') THEN \(customer) END,
-                   CASE WHEN l.account IN ('receivables', 'on_account') THEN \(itemID)::uuid END, l.amount
-            FROM unnest(\(accounts)::text[], \(amounts)::bigint[]) WITH ORDINALITY AS l(account, amount, n)
+                RETURNING id),
+            l AS (
+                INSERT INTO ar_posting_lines (posting_id, line_no, account, customer_number, item_id, amount)
+                SELECT (SELECT id FROM p), l.n, l.account,
+                       CASE WHEN l.account IN ('receivables', 'on_account') THEN \(customer) END,
+                       CASE WHEN l.account IN ('receivables', 'on_account') THEN \(itemID)::uuid END, l.amount
+                FROM unnest(\(posting.lines.map(\.account.rawValue))::text[], \(posting.lines.map(\.amount))::bigint[])
+                     WITH ORDINALITY AS l(account, amount, n)
+                RETURNING 1)
+            INSERT INTO ar_items (id, kind, account, customer_number, currency, amount, open_amount, document_id, document_number,
+                                  issue_date, due_date, discount_date, discount_amount, posting_id)
+            SELECT \(itemID)::uuid, \(newItem?.kind.rawValue)::text, \(newItem?.kind.account.rawValue)::text, \(customer),
+                   \(posting.currency.code), \(newItem?.amount)::bigint, \(newItem?.amount)::bigint, \(newItem?.documentID)::uuid,
+                   \(newItem?.documentNumber)::text, DATE '1970-01-01' + \(newItem?.issueDate.dayNumber)::int,
+                   DATE '1970-01-01' + \(newItem?.dueDate?.dayNumber)::int, DATE '1970-01-01' + \(newItem?.discountDate?.dayNumber)::int,
+                   \(newItem?.discountAmount)::bigint, id
+            FROM p WHERE \(newItem != nil)
             """)
         return id
     }

@@ -127,21 +127,7 @@ struct InvoiceShipment: AsyncParsableCommand {
                     while true {
                         let index = next.take()
                         guard index < total else { return }
-                        var request = Otc_Orders_V1_CreateOrderRequest()
-                        request.orderRef = "I-\(run)-\(index)"
-                        request.customerNumber = "C-1"
-                        request.customerPo = "PO-\(run)-\(index)"
-                        request.currency = "EUR"
-                        request.lines = (1...Self.lineCount).map { n in
-                            var line = Otc_Orders_V1_OrderLine()
-                            line.lineNo = UInt32(n)
-                            line.sku = "SKU-\(n)"
-                            line.quantity = Int64(n)
-                            line.unitPrice.units = 1999
-                            line.unitPrice.currency = "EUR"
-                            line.taxCode = "STD"
-                            return line
-                        }
+                        let request = benchOrder(ref: "I-\(run)-\(index)", po: "PO-\(run)-\(index)", lines: Self.lineCount)
                         let order: Otc_Orders_V1_Order = try await connection.callWithRetry(
                             "/otc.orders.v1.OrderService/CreateOrder", tenant: slug, request: request,
                             idempotencyKey: "create-\(run)-\(index)")

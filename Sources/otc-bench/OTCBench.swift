@@ -121,6 +121,26 @@ func runLoad(_ load: LoadOptions, connections: [OTCConnection], recorder: Record
     return Double(measured.components.seconds) + Double(measured.components.attoseconds) / 1e18
 }
 
+/// A bench order for customer C-1 in EUR: line n has quantity n at 19.99, standard tax.
+func benchOrder(ref: String, po: String, lines: Int) -> Otc_Orders_V1_CreateOrderRequest {
+    var request = Otc_Orders_V1_CreateOrderRequest()
+    request.orderRef = ref
+    request.customerNumber = "C-1"
+    request.customerPo = po
+    request.currency = "EUR"
+    request.lines = (1...lines).map { n in
+        var line = Otc_Orders_V1_OrderLine()
+        line.lineNo = UInt32(n)
+        line.sku = "SKU-\(n)"
+        line.quantity = Int64(n)
+        line.unitPrice.units = 1999
+        line.unitPrice.currency = "EUR"
+        line.taxCode = "STD"
+        return line
+    }
+    return request
+}
+
 struct Ping: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "SystemService/Ping through router and admission (no database).")
     @OptionGroup var load: LoadOptions
@@ -178,21 +198,7 @@ struct CreateOrder: AsyncParsableCommand {
         let tenantMap = tenantOf
         let recorder = Recorder()
         let seconds = await runLoad(load, connections: connections, recorder: recorder) { connection, worker, sequence in
-            var request = Otc_Orders_V1_CreateOrderRequest()
-            request.orderRef = "B-\(run)-\(worker)-\(sequence)"
-            request.customerNumber = "C-1"
-            request.customerPo = "PO-\(worker)-\(sequence)"
-            request.currency = "EUR"
-            request.lines = (1...3).map { n in
-                var line = Otc_Orders_V1_OrderLine()
-                line.lineNo = UInt32(n)
-                line.sku = "SKU-\(n)"
-                line.quantity = Int64(n)
-                line.unitPrice.units = 1999
-                line.unitPrice.currency = "EUR"
-                line.taxCode = "STD"
-                return line
-            }
+            let request = benchOrder(ref: "B-\(run)-\(worker)-\(sequence)", po: "PO-\(worker)-\(sequence)", lines: 3)
             let _: Otc_Orders_V1_Order = try await connection.call(
                 "/otc.orders.v1.OrderService/CreateOrder", tenant: tenantMap[ObjectIdentifier(connection)]!, request: request,
                 idempotencyKey: request.orderRef)

@@ -88,7 +88,7 @@ struct BillingCommand: AsyncParsableCommand {
             documentTable(invoices).print()
             var totals: [String: Int64] = [:]
             for invoice in invoices { totals[invoice.currency, default: 0] += invoice.grossTotal }
-            let sums = totals.keys.sorted().map { formatAmount(totals[$0]!, $0) }.joined(separator: ", ")
+            let sums = totals.keys.sorted().map { Money.format(units: totals[$0]!, currency: $0) }.joined(separator: ", ")
             print("\n\(invoices.count) invoice(s) in \(calls) call(s), gross \(sums)")
         }
     }

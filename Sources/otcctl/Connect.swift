@@ -160,21 +160,23 @@ struct Session {
         _ method: String, _ request: Request, as: Response.Type = Response.self, tenant: String?,
         idempotencyKey: String? = nil, timeout: Duration? = nil, attempts: Int = 4
     ) async throws -> (response: Response, replayed: Bool) {
-        let payload: [UInt8] = try request.serializedBytes()
-        var delay = Duration.milliseconds(100)
-        var attempt = 1
-        while true {
-            do {
-                let reply = try await connection.rawCall(method, tenant: tenant, payload: payload, timeout: timeout,
-                                                         idempotencyKey: idempotencyKey)
-                return (try Response(serializedBytes: Array(reply.payload)), reply.replayed)
-            } catch let error as RPCStatusError where error.code.isRetryable && attempt < attempts && connection.isActive {
-                let hinted = error.details["retry_after_ms"].flatMap(Int64.init).map { Duration.milliseconds($0) }
-                try await Task.sleep(for: hinted ?? delay)
-                delay *= 2
-                attempt += 1
-            }
+        let reply = try await connection.rawCallWithRetry(method, tenant: tenant, payload: try request.serializedBytes(),
+                                                          timeout: timeout, idempotencyKey: idempotencyKey, attempts: attempts)
+        return (try Response(serializedBytes: Array(reply.payload)), reply.replayed)
+    }
+
+    /// A listing: one page, or with `all` every page, merged into the first response.
+    func readPages<Request: SwiftProtobuf.Message, Response: PagedResponse>(
+        _ method: String, _ request: Request, as: Response.Type = Response.self, tenant: String?, all: Bool,
+        pageToken: WritableKeyPath<Request, String>
+    ) async throws -> Response {
+        var request = request
+        var combined = try await read(method, request, as: Response.self, tenant: tenant)
+        while all, !combined.nextPageToken.isEmpty {
+            request[keyPath: pageToken] = combined.nextPageToken
+            combined.append(try await read(method, request, as: Response.self, tenant: tenant))
         }
+        return combined
     }
 
     /// A read: no idempotency key needed.
@@ -215,4 +217,27 @@ func connectionReason(_ error: any Error) -> String {
         return "connection refused"
     }
     return text
+}
+
+/// A list response that pages with `next_page_token`.
+protocol PagedResponse: SwiftProtobuf.Message {
+    var nextPageToken: String { get }
+    /// Adds the next page's entries and takes its token.
+    mutating func append(_ page: Self)
+}
+
+extension Otc_Customers_V1_ListCustomersResponse: PagedResponse {
+    mutating func append(_ page: Self) { customers += page.customers; nextPageToken = page.nextPageToken }
+}
+
+extension Otc_Orders_V1_ListOrdersResponse: PagedResponse {
+    mutating func append(_ page: Self) { orders += page.orders; nextPageToken = page.nextPageToken }
+}
+
+extension Otc_Billing_V1_ListDocumentsResponse: PagedResponse {
+    mutating func append(_ page: Self) { documents += page.documents; nextPageToken = page.nextPageToken }
+}
+
+extension Otc_Receivables_V1_ListOpenItemsResponse: PagedResponse {
+    mutating func append(_ page: Self) { items += page.items; nextPageToken = page.nextPageToken }
 }

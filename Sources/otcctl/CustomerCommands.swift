@@ -89,20 +89,13 @@ struct CustomerCommand: AsyncParsableCommand {
         func run() async throws {
             try await global.withSession { session in
                 let tenant = try session.requireTenant()
-                var request = Otc_Customers_V1_ListCustomersRequest.with {
+                let request = Otc_Customers_V1_ListCustomersRequest.with {
                     $0.query = query ?? ""
                     $0.blockedOnly = blocked
                     $0.pageSize = limit ?? (all ? 500 : 0)
                 }
-                var combined = Otc_Customers_V1_ListCustomersResponse()
-                while true {
-                    let page = try await session.read(CustomerMethods.list, request,
-                                                      as: Otc_Customers_V1_ListCustomersResponse.self, tenant: tenant)
-                    combined.customers += page.customers
-                    combined.nextPageToken = page.nextPageToken
-                    guard all, !page.nextPageToken.isEmpty else { break }
-                    request.pageToken = page.nextPageToken
-                }
+                let combined = try await session.readPages(
+                    CustomerMethods.list, request, as: Otc_Customers_V1_ListCustomersResponse.self, tenant: tenant, all: all, pageToken: \.pageToken)
                 if session.json { return try JSONOutput.print(combined) }
                 var table = Table("number", "name", "currency", "country", "terms", "blocked", "updated")
                 for c in combined.customers {

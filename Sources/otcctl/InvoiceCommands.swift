@@ -57,7 +57,7 @@ struct InvoiceCommand: AsyncParsableCommand {
         func run() async throws {
             try await global.withSession { session in
                 let tenant = try session.requireTenant()
-                var request = Otc_Billing_V1_ListDocumentsRequest.with {
+                let request = Otc_Billing_V1_ListDocumentsRequest.with {
                     $0.kinds = kinds.map(\.rawValue)
                     $0.statuses = statuses.map(\.rawValue)
                     $0.customerNumber = customer ?? ""
@@ -68,15 +68,8 @@ struct InvoiceCommand: AsyncParsableCommand {
                     $0.orderRef = order ?? ""
                     $0.page.pageSize = pageSize ?? (all ? 500 : 0)
                 }
-                var combined = Otc_Billing_V1_ListDocumentsResponse()
-                while true {
-                    let page = try await session.read(BillingMethods.listDocuments, request,
-                                                      as: Otc_Billing_V1_ListDocumentsResponse.self, tenant: tenant)
-                    combined.documents += page.documents
-                    combined.nextPageToken = page.nextPageToken
-                    guard all, !page.nextPageToken.isEmpty else { break }
-                    request.page.pageToken = page.nextPageToken
-                }
+                let combined = try await session.readPages(
+                    BillingMethods.listDocuments, request, as: Otc_Billing_V1_ListDocumentsResponse.self, tenant: tenant, all: all, pageToken: \.page.pageToken)
                 if session.json { return try JSONOutput.print(combined) }
                 documentTable(combined.documents).print()
                 if !combined.nextPageToken.isEmpty { printError("(more documents: use --all, or a larger --page-size)") }
@@ -307,23 +300,16 @@ struct InvoiceCommand: AsyncParsableCommand {
         func run() async throws {
             try await global.withSession { session in
                 let tenant = try session.requireTenant()
-                var request = Otc_Billing_V1_ListUndistributedRequest.with { $0.page.pageSize = pageSize ?? (all ? 500 : 0) }
-                var combined = Otc_Billing_V1_ListDocumentsResponse()
-                while true {
-                    let page = try await session.read(BillingMethods.listUndistributed, request,
-                                                      as: Otc_Billing_V1_ListDocumentsResponse.self, tenant: tenant)
-                    combined.documents += page.documents
-                    combined.nextPageToken = page.nextPageToken
-                    guard all, !page.nextPageToken.isEmpty else { break }
-                    request.page.pageToken = page.nextPageToken
-                }
+                let request = Otc_Billing_V1_ListUndistributedRequest.with { $0.page.pageSize = pageSize ?? (all ? 500 : 0) }
+                let combined = try await session.readPages(
+                    BillingMethods.listUndistributed, request, as: Otc_Billing_V1_ListDocumentsResponse.self, tenant: tenant, all: all, pageToken: \.page.pageToken)
                 if session.json { return try JSONOutput.print(combined) }
                 guard !combined.documents.isEmpty else { return print("no undistributed documents") }
                 var table = Table("number", "kind", "customer", "issue date", "gross>", "channel", "dispatch", "attempt>",
                                   "requested", "detail")
                 for d in combined.documents {
                     let dispatch = d.hasLastDispatch ? d.lastDispatch : nil
-                    table.add(d.number, d.kind, d.customerNumber, formatDate(d.issueDate), formatAmount(d.grossTotal, d.currency),
+                    table.add(d.number, d.kind, d.customerNumber, formatDate(d.issueDate), Money.format(units: d.grossTotal, currency: d.currency),
                               dispatch?.channel ?? "-", dispatch?.status ?? "none", dispatch.map { "\($0.attempt)" } ?? "",
                               dispatch.map { shortTime($0.requestedAt) } ?? "", dispatch?.detail ?? "")
                 }
@@ -350,7 +336,7 @@ func documentTable(_ documents: [Otc_Billing_V1_Document]) -> Table {
     var table = Table("number", "kind", "customer", "issue date", "due date", "gross>", "open>", "status", "dispatch")
     for d in documents {
         table.add(d.number, d.kind, d.customerNumber, formatDate(d.issueDate), formatDate(d.dueDate),
-                  formatAmount(d.grossTotal, d.currency), formatAmount(d.openAmount, d.currency), documentStatus(d),
+                  Money.format(units: d.grossTotal, currency: d.currency), Money.format(units: d.openAmount, currency: d.currency), documentStatus(d),
                   d.hasLastDispatch ? dispatchSummary(d.lastDispatch) : "-")
     }
     return table
@@ -378,7 +364,7 @@ func printDocument(_ d: Otc_Billing_V1_Document) {
     details.addIfPresent("due date", formatDate(d.dueDate))
     details.addIfPresent("payment terms", d.paymentTerms)
     if d.hasDiscountDate, d.discountAmount != 0 {
-        details.add("discount", "\(formatAmount(d.discountAmount, d.currency)) if paid by \(formatDate(d.discountDate))")
+        details.add("discount", "\(Money.format(units: d.discountAmount, currency: d.currency)) if paid by \(formatDate(d.discountDate))")
     }
     details.addIfPresent("order ref", d.orderRef)
     details.addIfPresent("customer po", d.customerPo)
@@ -400,9 +386,9 @@ func printDocument(_ d: Otc_Billing_V1_Document) {
         } else if !l.orderRef.isEmpty {
             source = "\(l.orderRef) line \(l.orderLineNo)" + (l.shipmentRef.isEmpty ? "" : ", shipment \(l.shipmentRef)")
         }
-        lines.add("\(l.lineNo)", l.sku, l.description_p, "\(l.quantity)", l.unitOfMeasure, formatAmount(l.unitPrice, d.currency),
-                  formatAmount(l.netAmount, d.currency), l.taxCode, formatRate(basisPoints: l.taxRateBp),
-                  formatAmount(l.taxAmount, d.currency), source)
+        lines.add("\(l.lineNo)", l.sku, l.description_p, "\(l.quantity)", l.unitOfMeasure, Money.format(units: l.unitPrice, currency: d.currency),
+                  Money.format(units: l.netAmount, currency: d.currency), l.taxCode, formatRate(basisPoints: l.taxRateBp),
+                  Money.format(units: l.taxAmount, currency: d.currency), source)
     }
     lines.print()
 
@@ -410,15 +396,15 @@ func printDocument(_ d: Otc_Billing_V1_Document) {
         print("\nTAX")
         var tax = Table("tax code", "category", "rate>", "taxable>", "tax>")
         for s in d.taxSubtotals {
-            tax.add(s.taxCode, s.category, formatRate(basisPoints: s.rateBp), formatAmount(s.taxableAmount, d.currency),
-                    formatAmount(s.taxAmount, d.currency))
+            tax.add(s.taxCode, s.category, formatRate(basisPoints: s.rateBp), Money.format(units: s.taxableAmount, currency: d.currency),
+                    Money.format(units: s.taxAmount, currency: d.currency))
         }
         tax.print()
     }
 
     print("\nTOTALS")
     let totals = [("net", d.netTotal), ("tax", d.taxTotal), ("gross", d.grossTotal), ("open", d.openAmount)]
-        .map { ($0.0, formatAmount($0.1, d.currency)) }
+        .map { ($0.0, Money.format(units: $0.1, currency: d.currency)) }
     let width = totals.map(\.1.count).max() ?? 0
     var totalDetails = Details()
     for (key, value) in totals { totalDetails.add(key, String(repeating: " ", count: width - value.count) + value) }
@@ -441,11 +427,6 @@ func printDocument(_ d: Otc_Billing_V1_Document) {
         dispatchDetails.addIfPresent("detail", dispatch.detail)
         dispatchDetails.print()
     }
-}
-
-/// Minor units as a decimal with the currency (`1234.50 EUR`, `1234 JPY`, `12.345 KWD`).
-func formatAmount(_ units: Int64, _ currency: String) -> String {
-    Money.format(units: units, currency: currency)
 }
 
 /// A decimal amount typed by a person (`12.5`, `1250`, `-3.125`) as minor units of the currency;

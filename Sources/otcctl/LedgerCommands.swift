@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import OTCClient
+import OTCCore
 import OTCProto
 import SwiftProtobuf
 
@@ -46,15 +47,15 @@ struct StatementCommand: AsyncParsableCommand {
                 var items = Table("document", "kind", "issue date", "due date", "amount>", "open>", "days overdue>", "bucket")
                 for item in section.items {
                     items.add(item.documentNumber, item.kind, formatDate(item.issueDate), formatDate(item.dueDate),
-                              formatAmount(item.amount, currency), formatAmount(item.openAmount, currency),
+                              Money.format(units: item.amount, currency: currency), Money.format(units: item.openAmount, currency: currency),
                               item.daysOverdue > 0 ? "\(item.daysOverdue)" : "", item.bucket)
                 }
                 items.print()
                 print("")
                 var aging = Table("aging", "amount>")
-                for bucket in section.aging { aging.add(bucket.label, formatAmount(bucket.amount, currency)) }
-                aging.add("total open", formatAmount(section.totalOpen, currency))
-                aging.add("overdue", formatAmount(section.overdue, currency))
+                for bucket in section.aging { aging.add(bucket.label, Money.format(units: bucket.amount, currency: currency)) }
+                aging.add("total open", Money.format(units: section.totalOpen, currency: currency))
+                aging.add("overdue", Money.format(units: section.overdue, currency: currency))
                 aging.print()
             }
         }
@@ -208,8 +209,8 @@ struct LedgerCommand: AsyncParsableCommand {
                 var table = Table("customer", "currency", "open>", "overdue>", "items>")
                 var totals: [String: (open: Int64, overdue: Int64, items: Int)] = [:]
                 for b in response.balances {
-                    table.add(b.customerNumber, b.currency, formatAmount(b.openAmount, b.currency),
-                              formatAmount(b.overdueAmount, b.currency), "\(b.openItems)")
+                    table.add(b.customerNumber, b.currency, Money.format(units: b.openAmount, currency: b.currency),
+                              Money.format(units: b.overdueAmount, currency: b.currency), "\(b.openItems)")
                     totals[b.currency, default: (0, 0, 0)].open += b.openAmount
                     totals[b.currency, default: (0, 0, 0)].overdue += b.overdueAmount
                     totals[b.currency, default: (0, 0, 0)].items += Int(b.openItems)
@@ -217,7 +218,7 @@ struct LedgerCommand: AsyncParsableCommand {
                 if customer == nil && response.balances.count > 1 {
                     for currency in totals.keys.sorted() {
                         let t = totals[currency]!
-                        table.add("TOTAL", currency, formatAmount(t.open, currency), formatAmount(t.overdue, currency), "\(t.items)")
+                        table.add("TOTAL", currency, Money.format(units: t.open, currency: currency), Money.format(units: t.overdue, currency: currency), "\(t.items)")
                     }
                 }
                 table.print()
@@ -243,27 +244,20 @@ struct LedgerCommand: AsyncParsableCommand {
         func run() async throws {
             try await global.withSession { session in
                 let tenant = try session.requireTenant()
-                var request = Otc_Receivables_V1_ListOpenItemsRequest.with {
+                let request = Otc_Receivables_V1_ListOpenItemsRequest.with {
                     $0.customerNumber = customer ?? ""
                     $0.currency = currency?.uppercased() ?? ""
                     $0.overdueOnly = overdue
                     if let asOf { $0.asOf = asOf.message }
                     $0.page.pageSize = pageSize ?? (all ? 500 : 0)
                 }
-                var combined = Otc_Receivables_V1_ListOpenItemsResponse()
-                while true {
-                    let page = try await session.read(LedgerMethods.openItems, request,
-                                                      as: Otc_Receivables_V1_ListOpenItemsResponse.self, tenant: tenant)
-                    combined.items += page.items
-                    combined.nextPageToken = page.nextPageToken
-                    guard all, !page.nextPageToken.isEmpty else { break }
-                    request.page.pageToken = page.nextPageToken
-                }
+                let combined = try await session.readPages(
+                    LedgerMethods.openItems, request, as: Otc_Receivables_V1_ListOpenItemsResponse.self, tenant: tenant, all: all, pageToken: \.page.pageToken)
                 if session.json { return try JSONOutput.print(combined) }
                 var table = Table("document", "kind", "customer", "issue date", "due date", "amount>", "open>", "days overdue>", "bucket")
                 for item in combined.items {
                     table.add(item.documentNumber, item.kind, item.customerNumber, formatDate(item.issueDate), formatDate(item.dueDate),
-                              formatAmount(item.amount, item.currency), formatAmount(item.openAmount, item.currency),
+                              Money.format(units: item.amount, currency: item.currency), Money.format(units: item.openAmount, currency: item.currency),
                               item.daysOverdue > 0 ? "\(item.daysOverdue)" : "", item.bucket)
                 }
                 table.print()
@@ -282,19 +276,9 @@ func errorText(_ error: any Error) -> String {
     }
 }
 
-/// A JSON string literal, escaped.
+/// A JSON string literal, escaped (OTCCore's writer, shared with the audit log).
 func jsonString(_ text: String) -> String {
-    var out = "\""
-    for scalar in text.unicodeScalars {
-        switch scalar {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
-        case "\t": out += "\\t"
-        case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
-        default: out.unicodeScalars.append(scalar)
-        }
-    }
-    return out + "\""
+    var out = ""
+    JSONText.appendString(text, to: &out)
+    return out
 }

@@ -83,19 +83,13 @@ struct OrderCommand: AsyncParsableCommand {
         func run() async throws {
             try await global.withSession { session in
                 let tenant = try session.requireTenant()
-                var request = Otc_Orders_V1_ListOrdersRequest.with {
+                let request = Otc_Orders_V1_ListOrdersRequest.with {
                     $0.statuses = statuses.compactMap(OrderStatusName.parse)
                     $0.customerNumber = customer ?? ""
                     $0.pageSize = limit ?? (all ? 500 : 0)
                 }
-                var combined = Otc_Orders_V1_ListOrdersResponse()
-                while true {
-                    let page = try await session.read(OrderMethods.list, request, as: Otc_Orders_V1_ListOrdersResponse.self, tenant: tenant)
-                    combined.orders += page.orders
-                    combined.nextPageToken = page.nextPageToken
-                    guard all, !page.nextPageToken.isEmpty else { break }
-                    request.pageToken = page.nextPageToken
-                }
+                let combined = try await session.readPages(
+                    OrderMethods.list, request, as: Otc_Orders_V1_ListOrdersResponse.self, tenant: tenant, all: all, pageToken: \.pageToken)
                 if session.json { return try JSONOutput.print(combined) }
                 var table = Table("id", "ref", "customer", "status", "net total>", "lines>", "updated")
                 for o in combined.orders {

@@ -88,9 +88,8 @@ enum Money {
     /// `1234.50 EUR` from minor units, with the server's own ISO 4217 exponents (OTCCore's Money:
     /// exact integer arithmetic, never a Double). An empty currency prints the number alone.
     static func format(units: Int64, currency: String) -> String {
-        let code = currency.uppercased()
-        let text = OTCCore.Money(units: units, currency: OTCCore.Currency(code) ?? OTCCore.Currency("XXX")!).description
-        return code.isEmpty ? String(text.dropLast(4)) : text.replacingOccurrences(of: " XXX", with: " \(code)")
+        let text = OTCCore.Money.decimal(units, digits: decimals(currency))
+        return currency.isEmpty ? text : "\(text) \(currency.uppercased())"
     }
 
     static func format(_ money: Otc_Common_V1_Money) -> String {

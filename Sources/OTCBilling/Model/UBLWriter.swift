@@ -91,14 +91,7 @@ public struct UBLWriter: Sendable {
     }
 
     /// Minor units as a decimal with exactly `digits` decimals: (123450, 2) → "1234.50", (-5, 3) → "-0.005".
-    public static func decimal(_ units: Int64, digits: Int) -> String {
-        guard digits > 0 else { return String(units) }
-        var divisor: UInt64 = 1
-        for _ in 0..<digits { divisor *= 10 }
-        let magnitude = units.magnitude
-        let fraction = String(magnitude % divisor)
-        return "\(units < 0 ? "-" : "")\(magnitude / divisor).\(String(repeating: "0", count: digits - fraction.count))\(fraction)"
-    }
+    public static func decimal(_ units: Int64, digits: Int) -> String { Money.decimal(units, digits: digits) }
 
     /// Escapes text for XML element content and attribute values. Characters XML 1.0 cannot carry
     /// at all (C0 controls other than tab, LF, CR) become U+FFFD; CR is kept as a reference.
