@@ -84,8 +84,18 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
+            name: "OTCCredit",
+            dependencies: ["OTCCore", "OTCStore", "OTCReceivables", "OTCProto", .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log"), .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "OTCCollections",
+            dependencies: ["OTCCore", "OTCStore", "OTCReceivables", "OTCCredit", "OTCProto", .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log"), .product(name: "SwiftProtobuf", package: "swift-protobuf"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "OTCOrders",
-            dependencies: ["OTCCore", "OTCStore", "OTCReceivables", "OTCBilling", "OTCProto", .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio")],
+            dependencies: ["OTCCore", "OTCStore", "OTCReceivables", "OTCCredit", "OTCBilling", "OTCProto", .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: strictSettings
         ),
         .target(
@@ -122,7 +132,7 @@ let package = Package(
         .target(
             name: "OTCApp",
             dependencies: [
-                "OTCServer", "OTCStore", "OTCAdmin", "OTCReceivables", "OTCBilling", "OTCOrders", "OTCCore", "OTCProto",
+                "OTCServer", "OTCStore", "OTCAdmin", "OTCReceivables", "OTCCredit", "OTCCollections", "OTCBilling", "OTCOrders", "OTCCore", "OTCProto",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -169,7 +179,7 @@ let package = Package(
         .testTarget(
             name: "OTCUnitTests",
             dependencies: [
-                "OTCWire", "OTCCore", "OTCProto", "OTCOrders", "OTCReceivables", "OTCBilling", "OTCServer",
+                "OTCWire", "OTCCore", "OTCProto", "OTCOrders", "OTCReceivables", "OTCCredit", "OTCCollections", "OTCBilling", "OTCServer",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
@@ -180,7 +190,7 @@ let package = Package(
         .testTarget(
             name: "OTCIntegrationTests",
             dependencies: [
-                "OTCApp", "OTCServer", "OTCClient", "OTCStore", "OTCAdmin", "OTCReceivables", "OTCBilling", "OTCOrders", "OTCCore", "OTCProto", "OTCWire",
+                "OTCApp", "OTCServer", "OTCClient", "OTCStore", "OTCAdmin", "OTCReceivables", "OTCCredit", "OTCCollections", "OTCBilling", "OTCOrders", "OTCCore", "OTCProto", "OTCWire",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -6,6 +6,8 @@ public import ServiceLifecycle
 import OTCAdmin
 public import OTCCore
 import OTCBilling
+import OTCCollections
+import OTCCredit
 import OTCOrders
 import OTCReceivables
 
@@ -17,7 +19,9 @@ public enum Platform {
         CoreTenantMigrations.all,
         ReceivablesMigrations.all,
         BillingMigrations.all,
+        CreditMigrations.all,
         OrderMigrations.all,
+        CollectionsMigrations.all,
     ])
 
     /// Every service of the platform in one method table.
@@ -31,9 +35,12 @@ public enum Platform {
         table.register(RulesService(store: store))
         table.register(CustomerService(store: store))
         table.register(LedgerService(store: store))
-        let orderBilling = OrderBilling()
+        let orderCredit = OrderCredit()
+        let orderBilling = OrderBilling(creditGate: orderCredit)
         table.register(BillingService(store: store, shipments: orderBilling))
-        table.register(OrderService(store: store, shipmentObserver: orderBilling))
+        table.register(OrderService(store: store, creditGate: orderCredit, shipmentObserver: orderBilling))
+        table.register(CreditService(store: store, heldOrders: orderCredit))
+        table.register(CollectionsService(store: store))
         for service in extraServices { service.registerMethods(with: &table) }
         return table
     }

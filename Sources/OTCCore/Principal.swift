@@ -34,10 +34,14 @@ public struct Scope: Hashable, Sendable, Codable, CustomStringConvertible, Expre
     public static let billingRead: Scope = "billing:read"
     public static let billingWrite: Scope = "billing:write"
     public static let receivablesRead: Scope = "receivables:read"
+    /// Credit profiles and exposure; aging, dunning notices, promises (reads only: credit and
+    /// collections decisions are made by operators).
+    public static let creditRead: Scope = "credit:read"
+    public static let collectionsRead: Scope = "collections:read"
 
     /// Every scope an ERP credential can hold; issuing with no scopes grants these.
     public static let allERP: [Scope] = [.ordersRead, .ordersWrite, .customersRead, .customersWrite, .billingRead, .billingWrite,
-                                         .receivablesRead]
+                                         .receivablesRead, .creditRead, .collectionsRead]
 
     /// `:write` implies `:read` of the same resource.
     public func isSatisfied(by granted: Set<Scope>) -> Bool {

@@ -114,22 +114,4 @@ extension TenantRules {
                       bic: try field(.bic), endpointID: try field(.endpointID), endpointScheme: try field(.endpointScheme))
         }
     }
-
-    /// The collections section: how receivables are aged (statements now, dunning and worklists later).
-    public struct Collections: Sendable, Codable, Equatable {
-        /// Upper bounds in days past due of the overdue buckets; the default gives
-        /// current, 1–30, 31–60, 61–90, 91–120 and >120.
-        public var agingBuckets: [Int]
-
-        public init(agingBuckets: [Int] = [30, 60, 90, 120]) {
-            self.agingBuckets = agingBuckets
-        }
-
-        enum CodingKeys: String, CodingKey { case agingBuckets = "aging_buckets" }
-
-        public init(from decoder: any Decoder) throws {
-            let c = try decoder.container(keyedBy: CodingKeys.self)
-            agingBuckets = try c.decodeIfPresent([Int].self, forKey: .agingBuckets) ?? Self().agingBuckets
-        }
-    }
 }

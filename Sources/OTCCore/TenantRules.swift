@@ -11,6 +11,7 @@ public struct TenantRules: Sendable, Codable, Equatable {
     /// Task kind → hours until the task breaches its SLA.
     public var slaHours: [String: Int]
     public var billing: Billing
+    public var credit: Credit
     public var collections: Collections
 
     public struct Validation: Sendable, Codable, Equatable {
@@ -31,14 +32,17 @@ public struct TenantRules: Sendable, Codable, Equatable {
     public init(
         validation: Validation = Validation(),
         taxCodes: [String: Int] = ["STD": 2000, "RED": 700, "ZERO": 0, "EXEMPT": 0],
-        slaHours: [String: Int] = ["order_validation_hold": 4, "order_credit_hold": 8, "invoice_distribution": 24],
+        slaHours: [String: Int] = ["order_validation_hold": 4, "order_credit_hold": 8, "invoice_distribution": 24,
+                                   "credit_limit_approval": 24, "write_off_approval": 48, "promise_broken": 24],
         billing: Billing = Billing(),
+        credit: Credit = Credit(),
         collections: Collections = Collections()
     ) {
         self.validation = validation
         self.taxCodes = taxCodes
         self.slaHours = slaHours
         self.billing = billing
+        self.credit = credit
         self.collections = collections
     }
 
@@ -49,10 +53,8 @@ public struct TenantRules: Sendable, Codable, Equatable {
         for (code, rate) in taxCodes where !(0...10_000).contains(rate) || code.isEmpty {
             throw OTCError.invalidArgument("tax code '\(code)': the rate must be 0 to 10000 basis points (got \(rate))")
         }
-        let buckets = collections.agingBuckets
-        guard !buckets.isEmpty, buckets.allSatisfy({ $0 > 0 }), zip(buckets, buckets.dropFirst()).allSatisfy({ $0 < $1 }) else {
-            throw OTCError.invalidArgument("collections.aging_buckets must be ascending positive day counts such as [30, 60, 90, 120]")
-        }
+        try credit.validate()
+        try collections.validate()
         guard (3...12).contains(billing.numberDigits) else {
             throw OTCError.invalidArgument("billing.number_digits must be 3 to 12 (got \(billing.numberDigits))")
         }
@@ -71,7 +73,7 @@ public struct TenantRules: Sendable, Codable, Equatable {
     public func slaHours(for kind: String) -> Int { slaHours[kind] ?? 24 }
 
     enum CodingKeys: String, CodingKey {
-        case validation, taxCodes = "tax_codes", slaHours = "sla_hours", billing, collections
+        case validation, taxCodes = "tax_codes", slaHours = "sla_hours", billing, credit, collections
     }
 
     public init(from decoder: any Decoder) throws {
@@ -81,6 +83,7 @@ public struct TenantRules: Sendable, Codable, Equatable {
         taxCodes = try c.decodeIfPresent([String: Int].self, forKey: .taxCodes) ?? defaults.taxCodes
         slaHours = try c.decodeIfPresent([String: Int].self, forKey: .slaHours) ?? defaults.slaHours
         billing = try c.decodeIfPresent(Billing.self, forKey: .billing) ?? defaults.billing
+        credit = try c.decode(.credit, or: defaults.credit)
         collections = try c.decodeIfPresent(Collections.self, forKey: .collections) ?? defaults.collections
     }
 }

@@ -9,12 +9,18 @@ import Foundation
 public struct OrderBilling: ShipmentBilling, ShipmentObserver {
     let orders = OrderStore()
     let billing = Billing()
+    let creditGate: (any CreditGate)?
 
-    public init() {}
+    /// `creditGate` follows each invoiced order with its credit reservation (invoiced value moves
+    /// from the order into receivables in the same transaction).
+    public init(creditGate: (any CreditGate)? = nil) {
+        self.creditGate = creditGate
+    }
 
-    /// Invoice-on-shipment tenants bill each shipment in the transaction that records it.
-    public func shipmentRecorded(_ shipment: Shipment, of order: Order, in tx: TenantTransaction) async throws -> Order {
-        let rules = try await tx.currentRules()
+    /// Invoice-on-shipment tenants bill each shipment in the transaction that records it (the
+    /// caller updates the credit reservation).
+    public func shipmentRecorded(_ shipment: Shipment, of order: Order, rules: VersionedRules,
+                                 in tx: TenantTransaction) async throws -> Order {
         guard rules.rules.billing.mode == .onShipment else { return order }
         return try await invoice(order, shipments: [shipment], issueDate: nil, rules: rules, in: tx).order
     }
@@ -31,9 +37,11 @@ public struct OrderBilling: ShipmentBilling, ShipmentObserver {
         guard shipment.invoiceID == nil else {
             throw BillingError.alreadyBilled(shipmentRef: shipmentRef, orderRef: orderRef, invoiceNumber: shipment.invoiceNumber)
         }
-        guard let document = try await invoice(order, shipments: [shipment], issueDate: issueDate, rules: rules, in: tx).document else {
+        let (document, updated) = try await invoice(order, shipments: [shipment], issueDate: issueDate, rules: rules, in: tx)
+        guard let document else {
             throw BillingError.nothingToBill("shipment \(shipmentRef) of order \(orderRef) has nothing left to invoice; its lines were billed directly")
         }
+        try await creditGate?.orderChanged(updated, rules: rules, in: tx)
         return document
     }
 
@@ -45,8 +53,10 @@ public struct OrderBilling: ShipmentBilling, ShipmentObserver {
             guard let order = try await orders.find(id: id, in: tx) else { continue }
             let cutoff = Calendar.dayEnd(asOf, timeZone: tx.timeZone)
             let shipments = order.shipments.filter { $0.invoiceID == nil && $0.shippedAt < cutoff }
-            if let document = try await invoice(order, shipments: shipments, issueDate: issueDate, rules: rules, in: tx).document {
+            let (document, updated) = try await invoice(order, shipments: shipments, issueDate: issueDate, rules: rules, in: tx)
+            if let document {
                 invoices.append(document)
+                try await creditGate?.orderChanged(updated, rules: rules, in: tx)
             }
         }
         return (invoices, due.count > maxOrders)
@@ -70,7 +80,8 @@ public struct OrderBilling: ShipmentBilling, ShipmentObserver {
         for i in order.lines.indices { order.lines[i].invoicedQuantity += requested[order.lines[i].lineNo] ?? 0 }
         try await orders.recordBilling(orderID: order.id, lines: lines, shipmentIDs: [], invoiceID: nil,
                                        complete: order.isFullyInvoiced, in: tx)
-        _ = try await auditInvoicedIfComplete(order, in: tx)
+        let updated = try await auditInvoicedIfComplete(order, in: tx)
+        if let creditGate { try await creditGate.orderChanged(updated, rules: try await tx.currentRules(), in: tx) }
         return order.customerPO
     }
 

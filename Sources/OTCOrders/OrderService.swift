@@ -35,6 +35,8 @@ public struct OrderService: RPCService {
         table.register(Self.prefix + "CancelOrder", access: write, mutating: true, cancel)
         table.register(Self.prefix + "ReleaseHold", access: .tenant(scope: .ordersWrite, role: .analyst, erpAllowed: false),
                        mutating: true, releaseHold)
+        table.register(Self.prefix + "RejectCreditHold", access: .tenant(scope: .ordersWrite, role: .analyst, erpAllowed: false),
+                       mutating: true, rejectCreditHold)
         table.register(Self.prefix + "RecordShipment", access: write, mutating: true, recordShipment)
     }
 
@@ -105,6 +107,8 @@ public struct OrderService: RPCService {
         case .hold(let reason):
             order.status = .creditHold
             order.holdReason = reason
+            try await tx.closeTasks(subjectType: "order", subjectID: order.id.uuidString.lowercased(), kind: Self.creditTask,
+                                    status: "cancelled", resolution: "superseded by a new credit check")
             try await tx.openTask(kind: Self.creditTask, subjectType: "order", subjectID: order.id.uuidString.lowercased(),
                                   title: "Credit hold on order \(order.orderRef): \(reason)", rules: rules)
         }
@@ -218,7 +222,8 @@ public struct OrderService: RPCService {
         }
         try await tx.closeTasks(subjectType: "order", subjectID: order.id.uuidString.lowercased(), kind: Self.holdTask,
                                 resolution: "validation passed")
-        if order.status == .validationHold || order.status == .received {
+        // Any order that has not shipped is checked again: an amendment can raise its value.
+        if order.status.isAmendable {
             return try await decideCredit(order, rules: rules, in: tx)
         }
         try await orders.updateHeader(order, in: tx)
@@ -240,7 +245,7 @@ public struct OrderService: RPCService {
             let from = order.status
             order.status = .cancelled
             order.cancelReason = request.reason
-            try await creditGate?.release(order, in: tx)
+            if let creditGate { try await creditGate.orderChanged(order, rules: try await tx.currentRules(), in: tx) }
             try await orders.updateHeader(order, in: tx)
             try await tx.closeTasks(subjectType: "order", subjectID: id.uuidString.lowercased(), status: "cancelled",
                                     resolution: "order cancelled")
@@ -283,9 +288,37 @@ public struct OrderService: RPCService {
             order.holdReason = ""
             order.rulesVersion = rules.version
             try await orders.updateHeader(order, in: tx)
+            try await creditGate?.analystDecided(order, released: true, reason: request.reason, rules: rules, in: tx)
             try await tx.closeTasks(subjectType: "order", subjectID: subject, kind: Self.creditTask, resolution: "released: \(request.reason)")
             try await tx.audit(action: "order.release_hold", entityType: "order", entityID: subject,
                                details: ["hold": "credit_hold", "reason": request.reason])
+            return Self.message(try await orders.find(id: id, in: tx)!)
+        }
+    }
+
+    @Sendable func rejectCreditHold(_ request: Otc_Orders_V1_RejectCreditHoldRequest, _ context: CallContext) async throws
+        -> Otc_Orders_V1_Order
+    {
+        let id = try Self.orderID(request.id)
+        let reason = request.reason.trimmingCharacters(in: .whitespaces)
+        guard !reason.isEmpty else {
+            throw OTCError.invalidArgument("say why the credit is refused (reason); it is kept with the order and in the audit log")
+        }
+        return try await store.idempotentTransaction(context) { tx in
+            let rules = try await tx.currentRules()
+            var order = try await lockedOrder(id, in: tx)
+            guard order.status == .creditHold else {
+                throw OTCError.failedPrecondition("order \(order.orderRef) is \(order.status.rawValue), not on credit hold")
+            }
+            let subject = id.uuidString.lowercased()
+            order.status = .cancelled
+            order.cancelReason = "credit refused: \(reason)"
+            order.rulesVersion = rules.version
+            try await orders.updateHeader(order, in: tx)
+            try await creditGate?.analystDecided(order, released: false, reason: reason, rules: rules, in: tx)
+            try await tx.closeTasks(subjectType: "order", subjectID: subject, kind: Self.creditTask, resolution: "rejected: \(reason)")
+            try await tx.audit(action: "order.credit_reject", entityType: "order", entityID: subject,
+                               details: ["hold_reason": order.holdReason, "reason": reason, "rules_version": "\(rules.version)"])
             return Self.message(try await orders.find(id: id, in: tx)!)
         }
     }
@@ -348,9 +381,13 @@ public struct OrderService: RPCService {
                 "shipment_ref": ref, "status": order.status.rawValue,
                 "lines": lines.map { "\($0.lineNo)×\($0.quantity)" }.joined(separator: " "),
             ])
-            if let shipmentObserver {
-                // Invoice-on-shipment bills it in this transaction and hands back the order as it is then.
-                order = try await shipmentObserver.shipmentRecorded(shipment, of: order, in: tx)
+            if shipmentObserver != nil || creditGate != nil {
+                let rules = try await tx.currentRules()
+                if let shipmentObserver {
+                    // Invoice-on-shipment bills it in this transaction and hands back the order as it is then.
+                    order = try await shipmentObserver.shipmentRecorded(shipment, of: order, rules: rules, in: tx)
+                }
+                try await creditGate?.orderChanged(order, rules: rules, in: tx)
             }
             return Self.shipmentResponse(order, order.shipments.first { $0.id == shipmentID }!)
         }

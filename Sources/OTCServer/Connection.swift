@@ -259,6 +259,8 @@ final class CallRegistry: Sendable {
         var accepting = true
         var lastCallID: UInt64 = 0
         var waiters: [CheckedContinuation<Void, Never>] = []
+        /// When the last reply went out: idleness counts from the later of it and the last read.
+        var lastReply = NIODeadline.now()
     }
 
     private let state = Mutex(State())
@@ -306,6 +308,7 @@ final class CallRegistry: Sendable {
     func done(_ id: UInt64) {
         let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
             state.entries[id] = nil
+            state.lastReply = .now()
             guard state.entries.isEmpty else { return [] }
             defer { state.waiters = [] }
             return state.waiters
@@ -319,6 +322,11 @@ final class CallRegistry: Sendable {
 
     /// Calls received and not yet replied to.
     var isBusy: Bool { state.withLock { !$0.entries.isEmpty } }
+
+    /// Busy, or a reply went out less than `period` ago (the client is about to send its next call).
+    func isActive(within period: TimeAmount) -> Bool {
+        state.withLock { !$0.entries.isEmpty || NIODeadline.now() - $0.lastReply < period }
+    }
 
     func waitForAll() async {
         stopAccepting()
@@ -345,17 +353,21 @@ struct IdleTimeout: Error {}
 
 /// Turns NIO's idle event into an error the connection loop sees, unless calls are in flight: a
 /// client waiting for a slow reply (an onboarding, a billing run) sends nothing and is not idle.
-/// The read timer fires again each period, so the connection closes one period after its last
-/// call finished, at the latest.
+/// Idleness counts from the last read or the last reply, whichever is later: a read timer that
+/// fires just as a long call replies must not close the connection before the client's next
+/// call. The timer fires again each period, so an idle connection closes within two periods.
 final class IdleTimeoutHandler: ChannelInboundHandler, Sendable {
     typealias InboundIn = Otc_Wire_V1_ClientFrame
     typealias InboundOut = Otc_Wire_V1_ClientFrame
 
     let calls = CallRegistry()
+    let period: TimeAmount
+
+    init(period: TimeAmount) { self.period = period }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let idle = event as? IdleStateHandler.IdleStateEvent, idle == .read {
-            guard !calls.isBusy else { return }
+            guard !calls.isActive(within: period) else { return }
             context.fireErrorCaught(IdleTimeout())
         } else {
             context.fireUserInboundEventTriggered(event)

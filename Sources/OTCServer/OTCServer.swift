@@ -78,7 +78,7 @@ public final class OTCServer: Service, Sendable {
                     try sync.addHandler(ByteToMessageHandler(FrameDecoder<Otc_Wire_V1_ClientFrame>(
                         maxFrameBytes: limits.maxFrameBytes, partialFrameTimeout: limits.partialFrameTimeout)))
                     try sync.addHandler(MessageToByteHandler(FrameEncoder<Otc_Wire_V1_ServerFrame>()))
-                    try sync.addHandler(IdleTimeoutHandler())
+                    try sync.addHandler(IdleTimeoutHandler(period: .milliseconds(limits.idleTimeout.wholeMilliseconds)))
                     return try NIOAsyncChannel<Otc_Wire_V1_ClientFrame, Otc_Wire_V1_ServerFrame>(
                         wrappingChannelSynchronously: channel)
                 }

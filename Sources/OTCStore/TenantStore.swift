@@ -29,8 +29,9 @@ public struct TenantStore: Sendable {
         let tenant = try context.requireTenant()
         do {
             return try await client.withTransaction(logger: context.logger) { connection in
-                let timeZone = try await Self.enter(tenant: tenant, context: context, connection: connection)
-                return try await body(TenantTransaction(connection: connection, tenant: tenant, context: context, timeZone: timeZone))
+                let (timeZone, role) = try await Self.enter(tenant: tenant, context: context, connection: connection)
+                return try await body(TenantTransaction(connection: connection, tenant: tenant, context: context, timeZone: timeZone,
+                                                        role: role))
             }
         } catch {
             throw PostgresErrors.map(error)
@@ -79,8 +80,9 @@ public struct TenantStore: Sendable {
     }
 
     /// The scoping statement. Reads otc_control as the login role, then switches role, schema and
-    /// time zone (so `current_date` in SQL is the tenant's business day). Returns the time zone.
-    static func enter(tenant: TenantSlug, context: CallContext, connection: PostgresConnection) async throws -> String {
+    /// time zone (so `current_date` in SQL is the tenant's business day). Returns the time zone and
+    /// the operator's role on the tenant as granted now (nil for ERP credentials).
+    static func enter(tenant: TenantSlug, context: CallContext, connection: PostgresConnection) async throws -> (String, Role?) {
         let (kind, principalID): (String, String) = switch context.principal {
         case .erp(let id, _, _): ("erp", id)
         case .operatorAccount(let login, _, true): ("admin", login)
@@ -102,6 +104,7 @@ public struct TenantStore: Sendable {
             FROM otc_control.tenants t WHERE t.slug = \(tenant.rawValue)
             """, logger: context.logger)
         var found: String?
+        var role: Role?
         for try await (status, reason, timeZone, access) in rows.decode((String, String, String, String?).self) {
             found = timeZone
             switch status {
@@ -116,13 +119,15 @@ public struct TenantStore: Sendable {
             case "erp" where access != "active":
                 throw OTCError(.unauthenticated, "this API key has been revoked; ask the delivery center for a new one")
             case "operator":
-                guard let access, let role = Role(rawValue: access) else {
+                guard let access, let granted = Role(rawValue: access) else {
                     throw OTCError.permissionDenied("you have no role on client '\(tenant)'; ask a platform admin for a grant")
                 }
-                guard role >= context.minimumRole else {
+                guard granted >= context.minimumRole else {
                     throw OTCError.permissionDenied(
-                        "\(context.method) needs the \(context.minimumRole.rawValue) role on '\(tenant)'; you are \(role.rawValue)")
+                        "\(context.method) needs the \(context.minimumRole.rawValue) role on '\(tenant)'; you are \(granted.rawValue)")
                 }
+                role = granted
+            case "admin": role = .admin
             default: break
             }
         }
@@ -131,7 +136,7 @@ public struct TenantStore: Sendable {
             if kind == "admin" { throw OTCError.notFound("client '\(tenant)' does not exist") }
             throw OTCError.permissionDenied("you have no role on client '\(tenant)'; ask a platform admin for a grant")
         }
-        return found
+        return (found, role)
     }
 }
 
@@ -144,6 +149,9 @@ public struct TenantTransaction: Sendable {
     public let context: CallContext
     /// The tenant's IANA time zone; SQL's `current_date` is already set to it.
     public let timeZone: String
+    /// The operator's role on this tenant, read in this transaction (maker-checker approval limits
+    /// depend on it); nil for ERP credentials.
+    public let role: Role?
 
     public var logger: Logger { context.logger }
 

@@ -21,6 +21,8 @@ struct OTCCTL: AsyncParsableCommand {
             CustomerCommand.self, OrderCommand.self,
             InvoiceCommand.self, MemoCommand.self, BillingCommand.self, StatementCommand.self, LedgerCommand.self,
             RulesCommand.self,
+            CreditCommand.self, AgingCommand.self, DunningCommand.self, WorklistCommand.self, ActivityCommand.self,
+            PromiseCommand.self, ProvisionCommand.self, WriteOffCommand.self,
         ])
 
     static func main() async {

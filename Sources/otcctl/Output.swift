@@ -20,7 +20,10 @@ struct Table {
     var rows: [[String]] = []
 
     /// Titles ending in ">" are right-aligned (the marker is dropped): `Table("LINE>", "SKU")`.
-    init(_ titles: String...) {
+    init(_ titles: String...) { self.init(titles: titles) }
+
+    /// For columns known only at run time (aging buckets come from the tenant's rules).
+    init(titles: [String]) {
         columns = titles.map { title in
             title.hasSuffix(">")
                 ? Column(title: String(title.dropLast()).uppercased(), rightAligned: true)
