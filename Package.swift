@@ -143,7 +143,7 @@ let package = Package(
         .executableTarget(
             name: "otcd",
             dependencies: [
-                "OTCApp", "OTCServer", "OTCStore", "OTCCore",
+                "OTCApp", "OTCServer", "OTCStore", "OTCCore", "OTCCollections",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),

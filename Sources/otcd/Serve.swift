@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import Metrics
 import OTCApp
+import OTCCollections
 import OTCServer
 import OTCStore
 import PostgresNIO
@@ -68,6 +69,7 @@ struct Serve: AsyncParsableCommand {
                 .init(service: client),
                 .init(service: metrics),
                 .init(service: IdempotencySweeper(client: client, logger: logger)),
+                .init(service: PromiseWatcher(client: client, logger: logger)),
                 .init(service: platform, successTerminationBehavior: .gracefullyShutdownGroup),
             ],
             gracefulShutdownSignals: [.sigterm, .sigint],

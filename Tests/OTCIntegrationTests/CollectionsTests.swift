@@ -1,5 +1,6 @@
 import Foundation
 import OTCClient
+import OTCCollections
 import OTCCore
 import OTCProto
 import OTCReceivables
@@ -254,6 +255,28 @@ struct CollectionsTests {
                     $0.customerNumbers = ["C-1"]; $0.collector = "me"
                 })
             }
+        }
+    }
+
+    /// otcd's watcher finds a promise whose day has passed without anyone asking, once.
+    @Test func theWatcherBreaksAPastPromiseOnItsOwnOnce() async throws {
+        try await withServer { server in
+            let desk = try await Self.desk(server, "co_watch", customers: ["C-1"])
+            try await Self.invoice(desk, "X-1", customer: "C-1", issuedDaysAgo: 40, net: 1_000)
+            // Made a week ago for two days ago (the API only takes promises from today on).
+            try await server.asTenant(desk.tenant) { conn in
+                try await conn.query("""
+                    INSERT INTO promises (customer_number, currency, amount, promised_date, made_on, principal)
+                    VALUES ('C-1', 'EUR', 1200, current_date - 2, current_date - 7, 'op:test')
+                    """, logger: TestEnvironment.logger)
+            }
+            let watcher = PromiseWatcher(client: server.client, logger: TestEnvironment.logger)
+            _ = await watcher.watchOnce()
+            #expect(try await server.count("promises", tenant: desk.tenant, where: "status = 'broken'") == 1)
+            _ = await watcher.watchOnce()
+            #expect(try await server.count("tasks", tenant: desk.tenant, where: "kind = 'promise_broken'") == 1)
+            #expect(try await server.count("audit_log", tenant: desk.tenant,
+                                           where: "action = 'collections.promise_broken' AND principal = 'op:system.promise-watch'") == 1)
         }
     }
 
