@@ -141,7 +141,7 @@ FROM (
                CASE WHEN k % 5 = 0 THEN current_date + k % 21 ELSE current_date - 30 - k % 330 + 7 + k % 14 END AS promised_date
     ) p
 ) x
-ORDER BY made_on, k;
+ORDER BY x.made_on, x.k;
 
 COMMIT;
 
