@@ -38,10 +38,12 @@ public struct Scope: Hashable, Sendable, Codable, CustomStringConvertible, Expre
     /// collections decisions are made by operators).
     public static let creditRead: Scope = "credit:read"
     public static let collectionsRead: Scope = "collections:read"
+    /// Payments the ERP has matched itself (LedgerService/RecordPayment).
+    public static let paymentsWrite: Scope = "payments:write"
 
     /// Every scope an ERP credential can hold; issuing with no scopes grants these.
     public static let allERP: [Scope] = [.ordersRead, .ordersWrite, .customersRead, .customersWrite, .billingRead, .billingWrite,
-                                         .receivablesRead, .creditRead, .collectionsRead]
+                                         .receivablesRead, .creditRead, .collectionsRead, .paymentsWrite]
 
     /// `:write` implies `:read` of the same resource.
     public func isSatisfied(by granted: Set<Scope>) -> Bool {

@@ -1,12 +1,13 @@
 public import OTCCore
 public import OTCStore
 public import OTCBilling
+public import OTCReceivables
 import Foundation
 
 /// Order management's side of invoicing: turns shipped, uninvoiced order lines into invoices
 /// through `Billing`, counts them as invoiced, and moves an order to `invoiced` once every
 /// ordered unit is shipped and billed. All in the caller's transaction.
-public struct OrderBilling: ShipmentBilling, ShipmentObserver {
+public struct OrderBilling: ShipmentBilling, ShipmentObserver, SettlementObserver {
     let orders = OrderStore()
     let billing = Billing()
     let creditGate: (any CreditGate)?
@@ -83,6 +84,18 @@ public struct OrderBilling: ShipmentBilling, ShipmentObserver {
         let updated = try await auditInvoicedIfComplete(order, in: tx)
         if let creditGate { try await creditGate.orderChanged(updated, rules: try await tx.currentRules(), in: tx) }
         return order.customerPO
+    }
+
+    /// A payment settled invoices: orders whose invoices are now all paid close.
+    public func paymentReceived(customer: String, settled documentNumbers: [String], rules: VersionedRules,
+                                in tx: TenantTransaction) async throws {
+        var orderRefs: [String] = []
+        for number in documentNumbers {
+            if let ref = try await BillingStore().find(number: number, in: tx)?.orderRef, !ref.isEmpty, !orderRefs.contains(ref) {
+                orderRefs.append(ref)
+            }
+        }
+        for ref in orderRefs { try await invoiceSettled(orderRef: ref, in: tx) }
     }
 
     public func invoiceSettled(orderRef: String, in tx: TenantTransaction) async throws {

@@ -1,12 +1,13 @@
 public import OTCCore
 public import OTCStore
 public import OTCCredit
+public import OTCReceivables
 import Foundation
 
 /// Order management's side of credit: what an order asks for (its value not yet invoiced, with
 /// tax estimated from the lines' tax codes), the check at entry, the reservation that follows
 /// every change of the order, and the re-check of held orders that credit management triggers.
-public struct OrderCredit: CreditGate, HeldOrders {
+public struct OrderCredit: CreditGate, HeldOrders, SettlementObserver {
     let credit = Credit()
     let orders = OrderStore()
 
@@ -45,6 +46,12 @@ public struct OrderCredit: CreditGate, HeldOrders {
                                in tx: TenantTransaction) async throws {
         try await credit.recordAnalystDecision(Self.value(of: order, rules: rules.rules), decision: released ? "released" : "rejected",
                                                reason: reason, rules: rules, in: tx)
+    }
+
+    /// Money received lowers exposure (and may clear an overdue item): held orders get another look.
+    public func paymentReceived(customer: String, settled documentNumbers: [String], rules: VersionedRules,
+                                in tx: TenantTransaction) async throws {
+        _ = try await recheck(customer: customer, reason: "payment received", rules: rules, in: tx)
     }
 
     /// Checks the customer's credit-held orders again, oldest first, so earlier orders get the

@@ -23,6 +23,88 @@ fileprivate nonisolated struct _GeneratedWithProtocGenSwiftVersion: SwiftProtobu
   typealias Version = _2
 }
 
+public nonisolated struct Otc_Receivables_V1_PaymentAllocation: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var documentNumber: String = String()
+
+  /// Minor units, positive, at most the document's open amount.
+  public var amount: Int64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Otc_Receivables_V1_RecordPaymentRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The bank's or the ERP's reference; a second call with the same reference and content
+  /// returns the first result, with other content it is ALREADY_EXISTS.
+  public var paymentRef: String = String()
+
+  public var customerNumber: String = String()
+
+  public var amount: Otc_Common_V1_Money {
+    get {_amount ?? Otc_Common_V1_Money()}
+    set {_amount = newValue}
+  }
+  /// Returns true if `amount` has been explicitly set.
+  public var hasAmount: Bool {self._amount != nil}
+  /// Clears the value of `amount`. Subsequent reads from it will return its default value.
+  public mutating func clearAmount() {self._amount = nil}
+
+  /// Default: today in the client's time zone.
+  public var valueDate: Otc_Common_V1_Date {
+    get {_valueDate ?? Otc_Common_V1_Date()}
+    set {_valueDate = newValue}
+  }
+  /// Returns true if `valueDate` has been explicitly set.
+  public var hasValueDate: Bool {self._valueDate != nil}
+  /// Clears the value of `valueDate`. Subsequent reads from it will return its default value.
+  public mutating func clearValueDate() {self._valueDate = nil}
+
+  public var allocations: [Otc_Receivables_V1_PaymentAllocation] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _amount: Otc_Common_V1_Money? = nil
+  fileprivate var _valueDate: Otc_Common_V1_Date? = nil
+}
+
+public nonisolated struct Otc_Receivables_V1_RecordPaymentResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var paymentRef: String = String()
+
+  /// The payment's own item: what is still on account (negative) after the allocations.
+  public var payment: Otc_Receivables_V1_OpenItem {
+    get {_payment ?? Otc_Receivables_V1_OpenItem()}
+    set {_payment = newValue}
+  }
+  /// Returns true if `payment` has been explicitly set.
+  public var hasPayment: Bool {self._payment != nil}
+  /// Clears the value of `payment`. Subsequent reads from it will return its default value.
+  public mutating func clearPayment() {self._payment = nil}
+
+  /// The settled documents as they are now.
+  public var settled: [Otc_Receivables_V1_OpenItem] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _payment: Otc_Receivables_V1_OpenItem? = nil
+}
+
 public nonisolated struct Otc_Receivables_V1_CheckLedgerRequest: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -344,6 +426,139 @@ public nonisolated struct Otc_Receivables_V1_GetBalancesResponse: Sendable {
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "otc.receivables.v1"
+
+nonisolated extension Otc_Receivables_V1_PaymentAllocation: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".PaymentAllocation"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}document_number\0\u{1}amount\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.documentNumber) }()
+      case 2: try { try decoder.decodeSingularInt64Field(value: &self.amount) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.documentNumber.isEmpty {
+      try visitor.visitSingularStringField(value: self.documentNumber, fieldNumber: 1)
+    }
+    if self.amount != 0 {
+      try visitor.visitSingularInt64Field(value: self.amount, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Otc_Receivables_V1_PaymentAllocation, rhs: Otc_Receivables_V1_PaymentAllocation) -> Bool {
+    if lhs.documentNumber != rhs.documentNumber {return false}
+    if lhs.amount != rhs.amount {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Otc_Receivables_V1_RecordPaymentRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".RecordPaymentRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}payment_ref\0\u{3}customer_number\0\u{1}amount\0\u{3}value_date\0\u{1}allocations\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.paymentRef) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.customerNumber) }()
+      case 3: try { try decoder.decodeSingularMessageField(value: &self._amount) }()
+      case 4: try { try decoder.decodeSingularMessageField(value: &self._valueDate) }()
+      case 5: try { try decoder.decodeRepeatedMessageField(value: &self.allocations) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.paymentRef.isEmpty {
+      try visitor.visitSingularStringField(value: self.paymentRef, fieldNumber: 1)
+    }
+    if !self.customerNumber.isEmpty {
+      try visitor.visitSingularStringField(value: self.customerNumber, fieldNumber: 2)
+    }
+    try { if let v = self._amount {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
+    } }()
+    try { if let v = self._valueDate {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
+    } }()
+    if !self.allocations.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.allocations, fieldNumber: 5)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Otc_Receivables_V1_RecordPaymentRequest, rhs: Otc_Receivables_V1_RecordPaymentRequest) -> Bool {
+    if lhs.paymentRef != rhs.paymentRef {return false}
+    if lhs.customerNumber != rhs.customerNumber {return false}
+    if lhs._amount != rhs._amount {return false}
+    if lhs._valueDate != rhs._valueDate {return false}
+    if lhs.allocations != rhs.allocations {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Otc_Receivables_V1_RecordPaymentResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".RecordPaymentResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}payment_ref\0\u{1}payment\0\u{1}settled\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.paymentRef) }()
+      case 2: try { try decoder.decodeSingularMessageField(value: &self._payment) }()
+      case 3: try { try decoder.decodeRepeatedMessageField(value: &self.settled) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.paymentRef.isEmpty {
+      try visitor.visitSingularStringField(value: self.paymentRef, fieldNumber: 1)
+    }
+    try { if let v = self._payment {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    } }()
+    if !self.settled.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.settled, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Otc_Receivables_V1_RecordPaymentResponse, rhs: Otc_Receivables_V1_RecordPaymentResponse) -> Bool {
+    if lhs.paymentRef != rhs.paymentRef {return false}
+    if lhs._payment != rhs._payment {return false}
+    if lhs.settled != rhs.settled {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
 
 nonisolated extension Otc_Receivables_V1_CheckLedgerRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".CheckLedgerRequest"

@@ -2,16 +2,28 @@ public import OTCCore
 public import OTCStore
 import OTCProto
 import Foundation
+import PostgresNIO
 import SwiftProtobuf
+
+/// Hears of payments inside their transaction: credit management re-checks the customer's
+/// held orders, order management closes orders whose invoices are now paid.
+public protocol SettlementObserver: Sendable {
+    func paymentReceived(customer: String, settled documentNumbers: [String], rules: VersionedRules,
+                         in tx: TenantTransaction) async throws
+}
 
 /// `otc.receivables.v1.LedgerService`: the subledger check, statements of account, open items, balances.
 public struct LedgerService: RPCService {
     let store: TenantStore
     let ledger = Ledger()
     let customers = CustomerStore()
+    let observers: [any SettlementObserver]
 
-    public init(store: TenantStore) {
+    /// `observers` hear of every payment that settled documents (credit re-checks held orders,
+    /// order management closes paid orders), in the payment's transaction.
+    public init(store: TenantStore, observers: [any SettlementObserver] = []) {
         self.store = store
+        self.observers = observers
     }
 
     static let prefix = "/otc.receivables.v1.LedgerService/"
@@ -22,6 +34,80 @@ public struct LedgerService: RPCService {
         table.register(Self.prefix + "GetStatement", access: read, mutating: false, getStatement)
         table.register(Self.prefix + "ListOpenItems", access: read, mutating: false, listOpenItems)
         table.register(Self.prefix + "GetBalances", access: read, mutating: false, getBalances)
+        table.register(Self.prefix + "RecordPayment", access: .tenant(scope: .paymentsWrite, role: .analyst), mutating: true, recordPayment)
+    }
+
+    @Sendable func recordPayment(_ request: Otc_Receivables_V1_RecordPaymentRequest, _ context: CallContext) async throws
+        -> Otc_Receivables_V1_RecordPaymentResponse
+    {
+        let ref = request.paymentRef.trimmingCharacters(in: .whitespaces)
+        guard (1...64).contains(ref.count) else {
+            throw OTCError.invalidArgument("payment_ref is required (the bank's or ERP's reference, 1-64 characters)")
+        }
+        guard let currency = Currency(request.amount.currency), request.amount.units > 0 else {
+            throw OTCError.invalidArgument("a payment needs a positive amount in an ISO 4217 currency")
+        }
+        guard request.allocations.allSatisfy({ $0.amount > 0 && !$0.documentNumber.isEmpty }) else {
+            throw OTCError.invalidArgument("every allocation names a document and a positive amount")
+        }
+        let allocated = request.allocations.reduce(Int64(0)) { $0 + $1.amount }
+        guard allocated <= request.amount.units else {
+            throw OTCError.invalidArgument(
+                "the allocations add up to \(Money(units: allocated, currency: currency)), more than the payment of \(Money(units: request.amount.units, currency: currency))")
+        }
+        return try await store.idempotentTransaction(context) { tx in
+            let rules = try await tx.currentRules()
+            let buckets = try AgingBuckets(bounds: rules.rules.collections.agingBuckets)
+            let valueDate = try BusinessDate.optional(request.valueDate, isSet: request.hasValueDate, field: "value_date") ?? tx.today
+            // One payment per reference: concurrent retries queue here, then find the first.
+            try await tx.query("SELECT pg_advisory_xact_lock(hashtext('otc.payment:' || \(ref)))")
+            if let existing = try await ledger.item(documentNumber: ref, in: tx), existing.kind == .paymentOnAccount {
+                guard existing.customerNumber == request.customerNumber, existing.amount == -request.amount.units,
+                      existing.currency == currency
+                else {
+                    throw OTCError.alreadyExists("payment \(ref) was already recorded with other content (\(existing.customerNumber), \(Money(units: -existing.amount, currency: existing.currency)))")
+                }
+                context.replay.set()
+                var response = Otc_Receivables_V1_RecordPaymentResponse()
+                response.paymentRef = ref
+                response.payment = Self.message(existing, asOf: valueDate, buckets: buckets)
+                return response
+            }
+            guard try await customers.find(request.customerNumber, in: tx) != nil else {
+                throw OTCError.notFound("customer \(request.customerNumber) does not exist")
+            }
+            let payment = try await ledger.post(
+                OpenItemDraft(kind: .paymentOnAccount, customerNumber: request.customerNumber, currency: currency, amount: -request.amount.units,
+                              documentID: UUID(), documentNumber: ref, issueDate: valueDate, dueDate: nil),
+                counter: [PostingLine(.cash, request.amount.units)], description: "payment \(ref)", in: tx)
+            var settled: [String] = []
+            for allocation in request.allocations {
+                guard let item = try await ledger.item(documentNumber: allocation.documentNumber, in: tx), item.amount > 0 else {
+                    throw OTCError.notFound("no invoice or debit memo \(allocation.documentNumber) is in the ledger")
+                }
+                try await ledger.apply(allocation.amount, to: item.id, from: .item(payment.id), on: valueDate,
+                                       reason: "payment \(ref)", in: tx)
+                settled.append(item.documentNumber)
+            }
+            try await tx.audit(action: "ledger.payment", entityType: "payment", entityID: ref, details: [
+                "customer": request.customerNumber, "amount": Money(units: request.amount.units, currency: currency).description,
+                "value_date": valueDate.description, "allocated": Money(units: allocated, currency: currency).description,
+                "documents": settled.joined(separator: " "),
+            ])
+            for observer in observers {
+                try await observer.paymentReceived(customer: request.customerNumber, settled: settled, rules: rules, in: tx)
+            }
+            var response = Otc_Receivables_V1_RecordPaymentResponse()
+            response.paymentRef = ref
+            let items = try await ledger.items(ids: [payment.id], lock: false, in: tx)
+            response.payment = Self.message(items[payment.id] ?? payment, asOf: valueDate, buckets: buckets)
+            for number in settled {
+                if let item = try await ledger.item(documentNumber: number, in: tx) {
+                    response.settled.append(Self.message(item, asOf: valueDate, buckets: buckets))
+                }
+            }
+            return response
+        }
     }
 
     @Sendable func checkLedger(_ request: Otc_Receivables_V1_CheckLedgerRequest, _ context: CallContext) async throws

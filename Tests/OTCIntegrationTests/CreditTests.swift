@@ -319,6 +319,69 @@ struct CreditTests {
         }
     }
 
+    @Test func aPaymentReleasesHeldOrdersClosesPaidOrdersAndIsRecordedOnce() async throws {
+        try await withServer { server in
+            let admin = try await server.admin()
+            let (tenant, key) = try await server.onboard("cr_pay", admin: admin)
+            let erp = try await server.connect(.apiKey(key))
+            let (analyst, _) = try await server.op("analyst", on: tenant, admin: admin)
+            let (lead, _) = try await server.op("team_lead", on: tenant, admin: admin)
+            let _: Otc_Customers_V1_Customer = try await erp.call(Method.upsertCustomer, tenant: tenant, request: Fixtures.customer("C-1"))
+            try await grantLimit(200_000, customer: "C-1", tenant: tenant, maker: analyst, checker: lead)
+            // O-1 ships and is invoiced at once (1 200.00): then O-2 (1 200.00) is over the 2 000.00 limit.
+            let first: Otc_Orders_V1_Order = try await erp.call(
+                Method.createOrder, tenant: tenant, request: Fixtures.order("O-1", customer: "C-1", lines: [(1, 100_000, "STD")]))
+            let shipped: Otc_Orders_V1_RecordShipmentResponse = try await erp.call(
+                Method.recordShipment, tenant: tenant, request: Otc_Orders_V1_RecordShipmentRequest.with {
+                    $0.orderID = first.id; $0.shipmentRef = "S-1"; $0.lines = [.with { $0.lineNo = 1; $0.quantity = 1 }]
+                })
+            let invoiceNumber = shipped.shipment.invoiceNumber
+            #expect(!invoiceNumber.isEmpty)
+            let held: Otc_Orders_V1_Order = try await erp.call(
+                Method.createOrder, tenant: tenant, request: Fixtures.order("O-2", customer: "C-1", lines: [(1, 100_000, "STD")]))
+            #expect(held.status == .creditHold)
+
+            let postings = try await server.count("ar_postings", tenant: tenant)
+            await expectStatus(.invalidArgument) {
+                let _: Otc_Receivables_V1_RecordPaymentResponse = try await erp.call(Method.ledger + "RecordPayment", tenant: tenant, request: Otc_Receivables_V1_RecordPaymentRequest.with {
+                    $0.paymentRef = "BANK-1"; $0.customerNumber = "C-1"; $0.amount = Fixtures.money(100)
+                    $0.allocations = [.with { $0.documentNumber = invoiceNumber; $0.amount = 101 }]
+                })
+            }
+            let tooMuch = await expectStatus(.failedPrecondition) {
+                let _: Otc_Receivables_V1_RecordPaymentResponse = try await erp.call(Method.ledger + "RecordPayment", tenant: tenant, request: Otc_Receivables_V1_RecordPaymentRequest.with {
+                    $0.paymentRef = "BANK-1"; $0.customerNumber = "C-1"; $0.amount = Fixtures.money(200_000)
+                    $0.allocations = [.with { $0.documentNumber = invoiceNumber; $0.amount = 120_001 }]
+                })
+            }
+            #expect(tooMuch?.details["reason"] == "EXCEEDS_OPEN_AMOUNT")
+            #expect(try await server.count("ar_postings", tenant: tenant) == postings)
+
+            let payment = Otc_Receivables_V1_RecordPaymentRequest.with {
+                $0.paymentRef = "BANK-1"; $0.customerNumber = "C-1"; $0.amount = Fixtures.money(130_000)
+                $0.allocations = [.with { $0.documentNumber = invoiceNumber; $0.amount = 120_000 }]
+            }
+            let paid: Otc_Receivables_V1_RecordPaymentResponse = try await erp.call(Method.ledger + "RecordPayment", tenant: tenant, request: payment)
+            #expect(paid.settled.map(\.openAmount) == [0])
+            #expect(paid.payment.openAmount == -10_000)
+            // The held order passed the re-check the payment triggered; the paid one closed.
+            let released: Otc_Orders_V1_Order = try await erp.call(Method.getOrder, tenant: tenant, request: Otc_Orders_V1_GetOrderRequest.with { $0.id = held.id })
+            #expect(released.status == .released)
+            let closed: Otc_Orders_V1_Order = try await erp.call(Method.getOrder, tenant: tenant, request: Otc_Orders_V1_GetOrderRequest.with { $0.id = first.id })
+            #expect(closed.status == .closed)
+            // The same payment again is the same payment; other content under its reference is refused.
+            let again: Otc_Receivables_V1_RecordPaymentResponse = try await erp.call(Method.ledger + "RecordPayment", tenant: tenant, request: payment)
+            #expect(again.payment.id == paid.payment.id)
+            await expectStatus(.alreadyExists) {
+                let _: Otc_Receivables_V1_RecordPaymentResponse = try await erp.call(Method.ledger + "RecordPayment", tenant: tenant, request: Otc_Receivables_V1_RecordPaymentRequest.with {
+                    $0.paymentRef = "BANK-1"; $0.customerNumber = "C-1"; $0.amount = Fixtures.money(1)
+                })
+            }
+            #expect(try await server.count("ar_items", tenant: tenant, where: "kind = 'payment_on_account'") == 1)
+            try await expectLedgerClean(erp, tenant: tenant)
+        }
+    }
+
     @Test func scoringMapsPaymentBehaviourToARiskClassAndAReview() async throws {
         try await withServer { server in
             let admin = try await server.admin()
