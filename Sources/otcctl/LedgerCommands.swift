@@ -11,6 +11,7 @@ enum LedgerMethods {
     static let statement = prefix + "GetStatement"
     static let openItems = prefix + "ListOpenItems"
     static let balances = prefix + "GetBalances"
+    static let recordPayment = prefix + "RecordPayment"
 }
 
 /// A customer's statement of account: open items per currency, aged with the client's buckets.

@@ -101,6 +101,15 @@ struct CollectionsCLITests {
             let listed = try Otc_Collections_V1_ListWriteOffsResponse(jsonString: list.stdout, options: CLITests.lenient)
             #expect(listed.writeOffs.first?.status == "approved")
             #expect(listed.writeOffs.first?.decidedBy == "op:\(logins["lea"]!)")
+            // The rest is paid: recorded once, and the invoice is settled.
+            let payment = try await ana("payment", "record", "BANK-9", "C-1", "250.00", "--apply", "\(invoice.number):239.60")
+            #expect(payment.status == 0, "\(payment.stderr)")
+            #expect(payment.stdout.contains("on account") && payment.stdout.contains("10.40"), "\(payment.stdout)")
+            let replay = try await ana("payment", "record", "BANK-9", "C-1", "250.00", "--apply", "\(invoice.number):239.60")
+            #expect(replay.status == 0, "\(replay.stderr)")
+            let settled: Otc_Billing_V1_Document = try await erp.call(
+                Method.getDocument, tenant: tenant, request: Otc_Billing_V1_GetDocumentRequest.with { $0.number = invoice.number })
+            #expect(settled.openAmount == 0)
             let ledger = try await lea("ledger", "check")
             #expect(ledger.status == 0, "\(ledger.stdout)\(ledger.stderr)")
         }
