@@ -27,8 +27,7 @@ public struct Credit: Sendable {
         try await store.recordDecision(
             orderID: reservation.orderID, orderRef: reservation.orderRef, customer: reservation.customerNumber, decision: decision,
             code: code, reason: reason, currency: reservation.currency, orderValue: reservation.total, exposure: exposure.total,
-            limit: profile?.limit, rulesVersion: rules.version, in: tx)
-        try await store.reserve(outcome.isApproved ? reservation : nil, orderID: reservation.orderID, in: tx)
+            limit: profile?.limit, rulesVersion: rules.version, reservation: outcome.isApproved ? reservation : nil, in: tx)
         return outcome
     }
 
@@ -39,8 +38,7 @@ public struct Credit: Sendable {
         try await store.recordDecision(
             orderID: reservation.orderID, orderRef: reservation.orderRef, customer: reservation.customerNumber, decision: decision,
             code: "ANALYST", reason: reason, currency: reservation.currency, orderValue: reservation.total, exposure: nil, limit: nil,
-            rulesVersion: rules.version, in: tx)
-        try await store.reserve(decision == "released" ? reservation : nil, orderID: reservation.orderID, in: tx)
+            rulesVersion: rules.version, reservation: decision == "released" ? reservation : nil, in: tx)
     }
 
     /// The order changed (shipped, invoiced, amended, cancelled): its reservation follows, in

@@ -155,16 +155,25 @@ public struct CreditStore: Sendable {
             """)
     }
 
-    /// Appends to the log of credit decisions on orders.
+    /// Appends to the log of credit decisions on orders and brings the order's reservation to
+    /// `reservation` (nil or zero removes it), in one statement: it runs on every order entry.
     public func recordDecision(orderID: UUID, orderRef: String, customer: String, decision: String, code: String, reason: String,
                                currency: Currency, orderValue: Int64, exposure: Int64?, limit: Int64?, rulesVersion: Int,
-                               in tx: TenantTransaction) async throws {
+                               reservation: Reservation?, in tx: TenantTransaction) async throws {
+        let reserve = reservation.map { $0.total > 0 } ?? false
         try await tx.query(
             """
-            INSERT INTO credit_decisions (order_id, order_ref, customer_number, decision, code, reason, currency, order_value, exposure,
-                                          credit_limit, rules_version, principal)
-            VALUES (\(orderID), \(orderRef), \(customer), \(decision), \(code), \(reason), \(currency.code), \(orderValue), \(exposure),
-                    \(limit), \(rulesVersion), \(tx.context.principal.auditID))
+            WITH d AS (
+                INSERT INTO credit_decisions (order_id, order_ref, customer_number, decision, code, reason, currency, order_value, exposure,
+                                              credit_limit, rules_version, principal)
+                VALUES (\(orderID), \(orderRef), \(customer), \(decision), \(code), \(reason), \(currency.code), \(orderValue), \(exposure),
+                        \(limit), \(rulesVersion), \(tx.context.principal.auditID))),
+            removed AS (DELETE FROM credit_reservations WHERE order_id = \(orderID) AND NOT \(reserve))
+            INSERT INTO credit_reservations (order_id, order_ref, customer_number, currency, unshipped, shipped_not_invoiced)
+            SELECT \(orderID), \(orderRef), \(customer), \(currency.code), \(reservation?.unshipped ?? 0), \(reservation?.shippedNotInvoiced ?? 0)
+            WHERE \(reserve)
+            ON CONFLICT (order_id) DO UPDATE SET unshipped = EXCLUDED.unshipped, shipped_not_invoiced = EXCLUDED.shipped_not_invoiced,
+                updated_at = now()
             """)
     }
 
