@@ -1,7 +1,6 @@
 public import OTCCore
 public import OTCStore
 import OTCReceivables
-import OTCCredit
 import OTCProto
 import Foundation
 import SwiftProtobuf
@@ -151,7 +150,7 @@ public struct CollectionsService: RPCService {
             guard let seq = Int64(text) else { throw OTCError.invalidArgument("page_token is not one this list returned") }
             return seq
         }
-        let runID = request.runID.isEmpty ? nil : try Self.uuid(request.runID, what: "dunning run")
+        let runID = request.runID.isEmpty ? nil : try UUID.parse(request.runID, what: "dunning run")
         return try await store.transaction(context) { tx in
             let page = try await records.notices(runID: runID, noticeID: nil, customer: request.customerNumber.isEmpty ? nil : request.customerNumber,
                                                  afterSeq: after, limit: paging.limit, in: tx)
@@ -166,7 +165,7 @@ public struct CollectionsService: RPCService {
     @Sendable func exportNotice(_ request: Otc_Collections_V1_ExportDunningNoticeRequest, _ context: CallContext) async throws
         -> Otc_Collections_V1_ExportDunningNoticeResponse
     {
-        let id = try Self.uuid(request.id, what: "dunning notice")
+        let id = try UUID.parse(request.id, what: "dunning notice")
         return try await store.transaction(context) { tx in
             guard let (notice, _) = try await records.notices(runID: nil, noticeID: id, customer: nil, afterSeq: nil, limit: 1, in: tx).first
             else { throw OTCError.notFound("dunning notice \(request.id) does not exist") }
@@ -398,13 +397,13 @@ public struct CollectionsService: RPCService {
     @Sendable func approveWriteOff(_ request: Otc_Collections_V1_DecideWriteOffRequest, _ context: CallContext) async throws
         -> Otc_Collections_V1_WriteOff
     {
-        let id = try Self.uuid(request.id, what: "write-off request")
+        let id = try UUID.parse(request.id, what: "write-off request")
         return try await store.idempotentTransaction(context) { tx in
             let rules = try await tx.currentRules()
             let pending = try await pendingWriteOff(id, in: tx)
-            try CreditService.checkApprover(of: pending.requestedBy, amount: pending.amount.units, currency: pending.amount.currency,
-                                            limits: rules.rules.collections.writeOffLimits, section: "collections.write_off_limits",
-                                            what: "write-offs", tx: tx)
+            try rules.rules.collections.writeOffLimits.authorize(
+                requester: pending.requestedBy, approver: tx.context.principal.auditID, role: tx.role, amount: pending.amount.units,
+                currency: pending.amount.currency, section: "collections.write_off_limits", what: "write-offs")
             let note = request.reason.trimmingCharacters(in: .whitespaces)
             // Posts: Dr write-off, Cr receivables; refused when less is open now than was requested.
             let application = try await ledger.apply(pending.amount.units, to: pending.itemID, from: .account(.writeOff), on: tx.today,
@@ -422,7 +421,7 @@ public struct CollectionsService: RPCService {
     @Sendable func rejectWriteOff(_ request: Otc_Collections_V1_DecideWriteOffRequest, _ context: CallContext) async throws
         -> Otc_Collections_V1_WriteOff
     {
-        let id = try Self.uuid(request.id, what: "write-off request")
+        let id = try UUID.parse(request.id, what: "write-off request")
         let reason = request.reason.trimmingCharacters(in: .whitespaces)
         guard !reason.isEmpty else { throw OTCError.invalidArgument("say why the write-off is rejected (reason)") }
         return try await store.idempotentTransaction(context) { tx in
@@ -468,8 +467,4 @@ public struct CollectionsService: RPCService {
         guard try await customers.find(number, in: tx) != nil else { throw OTCError.notFound("customer \(number) does not exist") }
     }
 
-    static func uuid(_ text: String, what: String) throws -> UUID {
-        guard let id = UUID(uuidString: text) else { throw OTCError.invalidArgument("\(what) id '\(text)' is not a UUID") }
-        return id
-    }
 }

@@ -184,6 +184,27 @@ public struct ApprovalLimits: Sendable, Codable, Equatable {
         return byCurrency[currency] ?? byCurrency["*"]
     }
 
+    /// Maker-checker: the approver is not the requester, is an operator, and their role may
+    /// approve `amount` in `currency`. Refusals are PERMISSION_DENIED with `details["reason"]`
+    /// SAME_OPERATOR, NOT_AN_OPERATOR or APPROVAL_LIMIT; `section` names the rule to change.
+    public func authorize(requester: String, approver: String, role: Role?, amount: Int64, currency: Currency,
+                          section: String, what: String) throws {
+        guard requester != approver else {
+            throw OTCError(.permissionDenied, "you made this request; another operator must approve it (four-eyes principle)",
+                           details: ["reason": "SAME_OPERATOR"])
+        }
+        guard let role else {
+            throw OTCError(.permissionDenied, "only operators approve \(what)", details: ["reason": "NOT_AN_OPERATOR"])
+        }
+        let most = limit(role: role, currency: currency.code)
+        guard let most, amount <= most else {
+            let allowed = most.map { "up to \(Money(units: $0, currency: currency))" } ?? "none in \(currency)"
+            throw OTCError(.permissionDenied,
+                           "your role \(role.rawValue) may approve \(what) \(allowed); this one is \(Money(units: amount, currency: currency)): someone with a higher approval limit (\(section)) must approve it",
+                           details: ["reason": "APPROVAL_LIMIT"])
+        }
+    }
+
     func validate(section: String) throws {
         for (role, byCurrency) in limits {
             guard Role(rawValue: role) != nil else {

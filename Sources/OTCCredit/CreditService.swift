@@ -166,12 +166,13 @@ public struct CreditService: RPCService {
     @Sendable func approveLimit(_ request: Otc_Credit_V1_DecideLimitRequest, _ context: CallContext) async throws
         -> Otc_Credit_V1_LimitRequest
     {
-        let id = try Self.uuid(request.id, what: "limit request")
+        let id = try UUID.parse(request.id, what: "limit request")
         return try await store.idempotentTransaction(context) { tx in
             let rules = try await tx.currentRules()
             let pending = try await pendingRequest(id, in: tx)
-            try Self.checkApprover(of: pending.requestedBy, amount: pending.requestedLimit, currency: pending.currency,
-                                   limits: rules.rules.credit.approvalLimits, section: "credit.approval_limits", what: "credit limits", tx: tx)
+            try rules.rules.credit.approvalLimits.authorize(
+                requester: pending.requestedBy, approver: tx.context.principal.auditID, role: tx.role, amount: pending.requestedLimit,
+                currency: pending.currency, section: "credit.approval_limits", what: "credit limits")
             let current = try await profileOrDefault(pending.customerNumber, lock: true, in: tx)
             var updated = current
             updated.currency = pending.currency
@@ -198,7 +199,7 @@ public struct CreditService: RPCService {
     @Sendable func rejectLimit(_ request: Otc_Credit_V1_DecideLimitRequest, _ context: CallContext) async throws
         -> Otc_Credit_V1_LimitRequest
     {
-        let id = try Self.uuid(request.id, what: "limit request")
+        let id = try UUID.parse(request.id, what: "limit request")
         let reason = request.reason.trimmingCharacters(in: .whitespaces)
         guard !reason.isEmpty else { throw OTCError.invalidArgument("say why the request is rejected (reason); the requester reads it") }
         return try await store.idempotentTransaction(context) { tx in
@@ -222,26 +223,6 @@ public struct CreditService: RPCService {
             throw OTCError.failedPrecondition("limit request \(id.uuidString.lowercased()) is already \(found.status.rawValue) by \(found.decidedBy ?? "-")")
         }
         return found
-    }
-
-    /// Maker-checker: the approver is not the requester, and the approver's role may approve the
-    /// amount in its currency. Both refusals are PERMISSION_DENIED with a reason code.
-    public static func checkApprover(of requester: String, amount: Int64, currency: Currency, limits: ApprovalLimits, section: String,
-                                     what: String, tx: TenantTransaction) throws {
-        guard requester != tx.context.principal.auditID else {
-            throw OTCError(.permissionDenied, "you made this request; another operator must approve it (four-eyes principle)",
-                           details: ["reason": "SAME_OPERATOR"])
-        }
-        guard let role = tx.role else {
-            throw OTCError(.permissionDenied, "only operators approve \(what)", details: ["reason": "NOT_AN_OPERATOR"])
-        }
-        let most = limits.limit(role: role, currency: currency.code)
-        guard let most, amount <= most else {
-            let allowed = most.map { "up to \(Money(units: $0, currency: currency))" } ?? "none in \(currency)"
-            throw OTCError(.permissionDenied,
-                           "your role \(role.rawValue) may approve \(what) \(allowed); this one is \(Money(units: amount, currency: currency)): someone with a higher approval limit (\(section)) must approve it",
-                           details: ["reason": "APPROVAL_LIMIT"])
-        }
     }
 
     @Sendable func listRequests(_ request: Otc_Credit_V1_ListLimitRequestsRequest, _ context: CallContext) async throws
@@ -317,8 +298,4 @@ public struct CreditService: RPCService {
         }
     }
 
-    static func uuid(_ text: String, what: String) throws -> UUID {
-        guard let id = UUID(uuidString: text) else { throw OTCError.invalidArgument("\(what) id '\(text)' is not a UUID") }
-        return id
-    }
 }

@@ -144,6 +144,24 @@ struct CreditAndCollectionsModelTests {
         #expect(PromiseToPay.evaluate(amount: 100, paid: 0, promisedDate: date, graceDays: 2, asOf: date.adding(days: 2)) == .open)
     }
 
+    @Test func approvalNeedsAnotherOperatorWhoseRoleCoversTheAmount() throws {
+        let limits = ApprovalLimits(["analyst": ["EUR": 1_000], "admin": ["*": Int64.max]])
+        func reason(_ body: () throws -> Void) -> String? {
+            do { try body(); return nil } catch let error as OTCError { return error.details["reason"] } catch { return "?" }
+        }
+        func authorize(_ approver: String, _ role: Role?, _ amount: Int64, _ currency: String = "EUR") -> String? {
+            reason { try limits.authorize(requester: "op:maker", approver: approver, role: role, amount: amount,
+                                          currency: Currency(currency)!, section: "s", what: "things") }
+        }
+        #expect(authorize("op:maker", .admin, 1) == "SAME_OPERATOR")
+        #expect(authorize("erp:key", nil, 1) == "NOT_AN_OPERATOR")
+        #expect(authorize("op:checker", .analyst, 1_000) == nil)
+        #expect(authorize("op:checker", .analyst, 1_001) == "APPROVAL_LIMIT")
+        #expect(authorize("op:checker", .analyst, 1, "USD") == "APPROVAL_LIMIT")
+        #expect(authorize("op:checker", .teamLead, 1) == "APPROVAL_LIMIT")
+        #expect(authorize("op:checker", .admin, 1_000_000_000, "JPY") == nil)
+    }
+
     @Test func rulesDecodePartialSectionsAndRefuseNonsense() throws {
         let decoded = try JSONDecoder().decode(TenantRules.self, from: Data(#"""
             {"credit": {"max_days_overdue": null, "approval_limits": {"analyst": {"EUR": 100}}},
