@@ -75,12 +75,16 @@ public struct Collections: Sendable {
                                in tx: TenantTransaction) async throws -> (broken: [PromiseToPay], kept: [PromiseToPay]) {
         var broken: [PromiseToPay] = []
         var kept: [PromiseToPay] = []
-        for promise in try await store.promises(customer: nil, status: "open", limit: 10_000, in: tx) {
-            let through = min(asOf, promise.promisedDate.adding(days: rules.rules.collections.promiseGraceDays))
-            let paid = try await ledger.receipts(customer: promise.customerNumber, currency: promise.amount.currency.code,
-                                                 from: promise.madeOn, through: max(through, promise.madeOn), in: tx)
+        let grace = rules.rules.collections.promiseGraceDays
+        let open = try await store.promises(customer: nil, status: "open", limit: 10_000, in: tx)
+        let received = try await ledger.receipts(open.map { promise in
+            let through = min(asOf, promise.promisedDate.adding(days: grace))
+            return Ledger.ReceiptWindow(customer: promise.customerNumber, currency: promise.amount.currency.code, from: promise.madeOn,
+                                        through: max(through, promise.madeOn))
+        }, in: tx)
+        for (promise, paid) in zip(open, received) {
             let status = PromiseToPay.evaluate(amount: promise.amount.units, paid: paid, promisedDate: promise.promisedDate,
-                                               graceDays: rules.rules.collections.promiseGraceDays, asOf: asOf)
+                                               graceDays: grace, asOf: asOf)
             guard status != .open, let resolved = try await store.resolvePromise(promise.id, status: status, paid: paid, in: tx) else {
                 continue
             }
@@ -105,17 +109,10 @@ public struct Collections: Sendable {
         return (broken, kept)
     }
 
-    /// Accounts to work, ranked; each with what a collector needs to pick up the phone.
-    public struct WorklistEntry: Sendable {
-        public var ranked: WorklistRanking.Ranked
-        public var customerName: String
-        public var collector: String
-        public var lastActivity: Date?
-        public var followUp: BusinessDate?
-    }
-
+    /// Accounts to work, ranked, with their collectors. Names and activity dates are looked up
+    /// for the page shown only (`details(of:)`): a tenant has tens of thousands of accounts.
     public func worklist(asOf: BusinessDate, collector: String?, rules: VersionedRules,
-                         in tx: TenantTransaction) async throws -> [WorklistEntry] {
+                         in tx: TenantTransaction) async throws -> [(ranked: WorklistRanking.Ranked, collector: String)] {
         let overdue = try await ledger.overdueAccounts(asOf: asOf, in: tx)
         let standing = try await store.promiseStanding(in: tx)
         let riskClasses = try await CreditStore().riskClasses(in: tx)
@@ -141,13 +138,15 @@ public struct Collections: Sendable {
             }
             list.append(account)
         }
-        let ranked = WorklistRanking.rank(list, rules: rules.rules.collections)
-        let names = try await customers.names(Array(Set(ranked.map(\.account.customerNumber))), in: tx)
-        let activity = try await store.lastActivities(in: tx)
-        return ranked.map {
-            WorklistEntry(ranked: $0, customerName: names[$0.account.customerNumber] ?? "",
-                          collector: accounts[$0.account.customerNumber]?.collector ?? "",
-                          lastActivity: activity[$0.account.customerNumber]?.at, followUp: activity[$0.account.customerNumber]?.followUp)
+        return WorklistRanking.rank(list, rules: rules.rules.collections).map {
+            (ranked: $0, collector: accounts[$0.account.customerNumber]?.collector ?? "")
         }
+    }
+
+    /// Names, last activity and follow-up date of the customers on one page of the worklist.
+    public func details(of customers: [String], in tx: TenantTransaction) async throws
+        -> (names: [String: String], activity: [String: (at: Date, followUp: BusinessDate?)])
+    {
+        (try await self.customers.names(customers, in: tx), try await store.lastActivities(customers, in: tx))
     }
 }

@@ -52,23 +52,24 @@ extension CollectionsService {
         }
     }
 
-    static func message(_ entry: Collections.WorklistEntry, rank: Int) -> Otc_Collections_V1_WorklistEntry {
-        let account = entry.ranked.account
+    static func message(_ ranked: WorklistRanking.Ranked, rank: Int, name: String, collector: String, lastActivity: Date?,
+                        followUp: BusinessDate?) -> Otc_Collections_V1_WorklistEntry {
+        let account = ranked.account
         return .with {
             $0.rank = Int32(rank)
             $0.customerNumber = account.customerNumber
-            $0.customerName = entry.customerName
+            $0.customerName = name
             $0.currency = account.currency
             $0.overdue = account.overdue
             $0.open = account.open
             $0.maxDaysOverdue = Int32(account.maxDaysOverdue)
             $0.riskClass = account.riskClass
             $0.brokenPromises = Int32(account.brokenPromises)
-            $0.score = Int32(entry.ranked.score)
-            $0.collector = entry.collector
+            $0.score = Int32(ranked.score)
+            $0.collector = collector
             $0.state = account.state
-            if let at = entry.lastActivity { $0.lastActivity = BusinessDate(utc: at).message }
-            if let followUp = entry.followUp { $0.followUp = followUp.message }
+            if let lastActivity { $0.lastActivity = BusinessDate(utc: lastActivity).message }
+            if let followUp { $0.followUp = followUp.message }
         }
     }
 

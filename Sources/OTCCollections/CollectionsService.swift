@@ -240,9 +240,14 @@ public struct CollectionsService: RPCService {
             let detected = try await collections.detectPromises(asOf: asOf, rules: rules, in: tx)
             let entries = try await collections.worklist(asOf: asOf, collector: request.collector.isEmpty ? nil : request.collector,
                                                          rules: rules, in: tx)
-            let page = entries.dropFirst(offset).prefix(paging.limit)
+            let page = Array(entries.dropFirst(offset).prefix(paging.limit))
+            let details = try await collections.details(of: Array(Set(page.map(\.ranked.account.customerNumber))), in: tx)
             var response = Otc_Collections_V1_Worklist()
-            response.entries = page.enumerated().map { Self.message($0.element, rank: offset + $0.offset + 1) }
+            response.entries = page.enumerated().map { index, entry in
+                let customer = entry.ranked.account.customerNumber
+                return Self.message(entry.ranked, rank: offset + index + 1, name: details.names[customer] ?? "", collector: entry.collector,
+                                    lastActivity: details.activity[customer]?.at, followUp: details.activity[customer]?.followUp)
+            }
             response.accounts = Int32(entries.count)
             response.rulesVersion = Int32(rules.version)
             response.promisesBroken = Int32(detected.broken.count)

@@ -214,12 +214,12 @@ public struct CollectionsStore: Sendable {
     }
 
     /// Per customer: when the last activity was logged, and the latest follow-up date set.
-    func lastActivities(in tx: TenantTransaction) async throws -> [String: (at: Date, followUp: BusinessDate?)] {
+    func lastActivities(_ customers: [String], in tx: TenantTransaction) async throws -> [String: (at: Date, followUp: BusinessDate?)] {
         var result: [String: (Date, BusinessDate?)] = [:]
         for try await (customer, at, followUp) in try await tx.query(
             """
             SELECT customer_number, max(at), max(follow_up) - DATE '1970-01-01' FROM collection_activities
-            WHERE kind <> 'system' GROUP BY customer_number
+            WHERE kind <> 'system' AND customer_number = ANY(\(customers)) GROUP BY customer_number
             """).decode((String, Date, Int?).self)
         {
             result[customer] = (at, followUp.map(BusinessDate.init(dayNumber:)))
