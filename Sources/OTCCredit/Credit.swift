@@ -14,10 +14,17 @@ public struct Credit: Sendable {
     /// the limit. An approved order reserves its value at once; a held one reserves nothing.
     /// The decision is logged with the rule-set version.
     public func check(_ reservation: Reservation, rules: VersionedRules, in tx: TenantTransaction) async throws -> CreditCheck.Outcome {
+        guard rules.rules.credit.checkOrders else {
+            try await store.reserve(reservation, orderID: reservation.orderID, in: tx)
+            return .approved(note: "credit check switched off in the rules")
+        }
         let profile = try await store.profile(reservation.customerNumber, lock: true, in: tx)
         let currency = profile?.currency ?? reservation.currency
+        // Without a limit only overdue items can hold the order: the sum of the customer's
+        // reservations (which grows with their open orders) is not needed.
         let exposure = try await store.exposure(customer: reservation.customerNumber, currency: currency, excludingOrder: reservation.orderID,
-                                                countShipped: rules.rules.credit.includeShippedNotInvoiced, in: tx)
+                                                countShipped: rules.rules.credit.includeShippedNotInvoiced,
+                                                withOrders: profile?.limit != nil, in: tx)
         let outcome = CreditCheck.decide(profile: profile, exposure: exposure, orderValue: reservation.total,
                                          orderCurrency: reservation.currency, rules: rules.rules.credit)
         let (decision, code, reason): (String, String, String) = switch outcome {
@@ -26,7 +33,8 @@ public struct Credit: Sendable {
         }
         try await store.recordDecision(
             orderID: reservation.orderID, orderRef: reservation.orderRef, customer: reservation.customerNumber, decision: decision,
-            code: code, reason: reason, currency: reservation.currency, orderValue: reservation.total, exposure: exposure.total,
+            code: code, reason: reason, currency: reservation.currency, orderValue: reservation.total,
+            exposure: profile?.limit != nil ? exposure.total : nil,
             limit: profile?.limit, rulesVersion: rules.version, reservation: outcome.isApproved ? reservation : nil, in: tx)
         return outcome
     }

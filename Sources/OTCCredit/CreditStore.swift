@@ -109,7 +109,8 @@ public struct CreditStore: Sendable {
 
     /// Exposure in `currency` now, without the reservation of `excludingOrder` (the order being
     /// checked). One statement: it runs on every order entry.
-    public func exposure(customer: String, currency: Currency, excludingOrder: UUID?, countShipped: Bool,
+    /// `withOrders: false` leaves the reservations out (open orders and shipped-not-invoiced stay 0).
+    public func exposure(customer: String, currency: Currency, excludingOrder: UUID?, countShipped: Bool, withOrders: Bool = true,
                          in tx: TenantTransaction) async throws -> Exposure {
         let rows = try await tx.query(
             """
@@ -120,7 +121,8 @@ public struct CreditStore: Sendable {
             r AS (
                 SELECT currency, sum(unshipped)::bigint AS unshipped, sum(shipped_not_invoiced)::bigint AS shipped
                 FROM credit_reservations
-                WHERE customer_number = \(customer) AND order_id IS DISTINCT FROM \(excludingOrder)::uuid GROUP BY currency)
+                WHERE \(withOrders) AND customer_number = \(customer) AND order_id IS DISTINCT FROM \(excludingOrder)::uuid
+                GROUP BY currency)
             SELECT coalesce(ar.currency, r.currency)::text, coalesce(ar.open, 0), coalesce(r.unshipped, 0), coalesce(r.shipped, 0),
                    coalesce(ar.late, 0)
             FROM ar FULL JOIN r ON r.currency = ar.currency

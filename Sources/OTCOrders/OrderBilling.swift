@@ -18,8 +18,7 @@ public struct OrderBilling: ShipmentBilling, ShipmentObserver, SettlementObserve
         self.creditGate = creditGate
     }
 
-    /// Invoice-on-shipment tenants bill each shipment in the transaction that records it (the
-    /// caller updates the credit reservation).
+    /// Invoice-on-shipment tenants bill each shipment in the transaction that records it.
     public func shipmentRecorded(_ shipment: Shipment, of order: Order, rules: VersionedRules,
                                  in tx: TenantTransaction) async throws -> Order {
         guard rules.rules.billing.mode == .onShipment else { return order }
@@ -38,11 +37,9 @@ public struct OrderBilling: ShipmentBilling, ShipmentObserver, SettlementObserve
         guard shipment.invoiceID == nil else {
             throw BillingError.alreadyBilled(shipmentRef: shipmentRef, orderRef: orderRef, invoiceNumber: shipment.invoiceNumber)
         }
-        let (document, updated) = try await invoice(order, shipments: [shipment], issueDate: issueDate, rules: rules, in: tx)
-        guard let document else {
+        guard let document = try await invoice(order, shipments: [shipment], issueDate: issueDate, rules: rules, in: tx).document else {
             throw BillingError.nothingToBill("shipment \(shipmentRef) of order \(orderRef) has nothing left to invoice; its lines were billed directly")
         }
-        try await creditGate?.orderChanged(updated, rules: rules, in: tx)
         return document
     }
 
@@ -54,10 +51,8 @@ public struct OrderBilling: ShipmentBilling, ShipmentObserver, SettlementObserve
             guard let order = try await orders.find(id: id, in: tx) else { continue }
             let cutoff = Calendar.dayEnd(asOf, timeZone: tx.timeZone)
             let shipments = order.shipments.filter { $0.invoiceID == nil && $0.shippedAt < cutoff }
-            let (document, updated) = try await invoice(order, shipments: shipments, issueDate: issueDate, rules: rules, in: tx)
-            if let document {
+            if let document = try await invoice(order, shipments: shipments, issueDate: issueDate, rules: rules, in: tx).document {
                 invoices.append(document)
-                try await creditGate?.orderChanged(updated, rules: rules, in: tx)
             }
         }
         return (invoices, due.count > maxOrders)
@@ -144,6 +139,9 @@ public struct OrderBilling: ShipmentBilling, ShipmentObserver, SettlementObserve
         try await orders.recordBilling(orderID: order.id, lines: billed, shipmentIDs: shipments.map(\.id), invoiceID: documentID,
                                        complete: updated.isFullyInvoiced && order.status != .invoiced, in: tx)
         updated = try await auditInvoicedIfComplete(updated, in: tx)
+        // The invoiced value leaves the order's credit reservation (it is receivables now), before
+        // the invoice takes its number: the series stays locked for as few statements as possible.
+        try await creditGate?.orderChanged(updated, rules: rules, in: tx)
         let issued = try await billing.issueInvoice(
             Billing.InvoiceRequest(customerNumber: order.customerNumber, currency: order.currency, issueDate: issueDate,
                                    orderRef: order.orderRef, customerPO: order.customerPO, lines: drafts, documentID: documentID),

@@ -51,8 +51,10 @@ public struct OrderService: RPCService {
                 requestedDate: request.hasRequestedDate ? Self.dateString(request.requestedDate) : nil,
                 maxLines: rules.rules.validation.maxLines)
             let discrepancies = try await validate(draft, excluding: nil, rules: rules, in: tx)
-            // Without a credit gate a valid order is released at once: one INSERT, no update.
-            let status: OrderStatus = !discrepancies.isEmpty ? .validationHold : (creditGate == nil ? .released : .received)
+            // A valid order is stored as released and then asked about credit in the same
+            // transaction: approved (the common case) needs no second write; a hold updates it
+            // before anyone else can see it.
+            let status: OrderStatus = discrepancies.isEmpty ? .released : .validationHold
             guard var order = try await orders.insert(
                 draft, status: status, discrepancies: discrepancies,
                 holdReason: discrepancies.isEmpty ? "" : Self.summary(discrepancies), rulesVersion: rules.version,
@@ -62,16 +64,22 @@ public struct OrderService: RPCService {
                 let (id, digest) = try await orders.createDigest(orderRef: draft.orderRef, in: tx)!
                 return try await replayOrConflict(id: id, digest: digest, orderRef: draft.orderRef, context: context, tx: tx)
             }
-            try await tx.audit(action: "order.create", entityType: "order", entityID: order.id.uuidString.lowercased(), details: [
-                "order_ref": draft.orderRef, "customer": draft.customerNumber, "status": status.rawValue,
-                "net_total": order.netTotal.description, "rules_version": "\(rules.version)",
-                "credit_check": creditGate == nil ? "not enabled" : "pending",
-            ])
+            var creditCheck = creditGate == nil ? "not enabled" : "not run (validation hold)"
             if !discrepancies.isEmpty {
                 try await openHoldTask(order, rules: rules, in: tx)
-            } else if creditGate != nil {
-                order = try await decideCredit(order, rules: rules, in: tx)
+            } else if let creditGate {
+                switch try await creditGate.check(order, rules: rules, in: tx) {
+                case .approved:
+                    creditCheck = "approved"
+                case .hold(let reason):
+                    creditCheck = reason
+                    order = try await hold(order, reason: reason, rules: rules, in: tx)
+                }
             }
+            try await tx.audit(action: "order.create", entityType: "order", entityID: order.id.uuidString.lowercased(), details: [
+                "order_ref": draft.orderRef, "customer": draft.customerNumber, "status": order.status.rawValue,
+                "net_total": order.netTotal.description, "rules_version": "\(rules.version)", "credit_check": creditCheck,
+            ])
             return Self.message(order)
         }
     }
@@ -104,20 +112,28 @@ public struct OrderService: RPCService {
         case .approved:
             order.status = .released
             order.holdReason = ""
+            order.rulesVersion = rules.version
+            order = try await orders.updateHeader(order, in: tx)
         case .hold(let reason):
-            order.status = .creditHold
-            order.holdReason = reason
-            try await tx.closeTasks(subjectType: "order", subjectID: order.id.uuidString.lowercased(), kind: Self.creditTask,
-                                    status: "cancelled", resolution: "superseded by a new credit check")
-            try await tx.openTask(kind: Self.creditTask, subjectType: "order", subjectID: order.id.uuidString.lowercased(),
-                                  title: "Credit hold on order \(order.orderRef): \(reason)", rules: rules)
+            order = try await hold(order, reason: reason, rules: rules, in: tx)
         }
-        order.rulesVersion = rules.version
-        try await orders.updateHeader(order, in: tx)
         try await tx.audit(action: "order.credit_decision", entityType: "order", entityID: order.id.uuidString.lowercased(),
                            details: ["status": order.status.rawValue, "rules_version": "\(rules.version)",
                                      "credit_check": creditGate == nil ? "not enabled" : order.holdReason.isEmpty ? "approved" : order.holdReason])
-        return try await orders.find(id: order.id, in: tx)!
+        return order
+    }
+
+    /// Puts an order on credit hold with a task for the credit analysts (replacing an older one).
+    private func hold(_ order: Order, reason: String, rules: VersionedRules, in tx: TenantTransaction) async throws -> Order {
+        var order = order
+        order.status = .creditHold
+        order.holdReason = reason
+        order.rulesVersion = rules.version
+        try await tx.closeTasks(subjectType: "order", subjectID: order.id.uuidString.lowercased(), kind: Self.creditTask,
+                                status: "cancelled", resolution: "superseded by a new credit check")
+        try await tx.openTask(kind: Self.creditTask, subjectType: "order", subjectID: order.id.uuidString.lowercased(),
+                              title: "Credit hold on order \(order.orderRef): \(reason)", rules: rules)
+        return try await orders.updateHeader(order, in: tx)
     }
 
     private func openHoldTask(_ order: Order, rules: VersionedRules, in tx: TenantTransaction) async throws {
@@ -383,11 +399,16 @@ public struct OrderService: RPCService {
             ])
             if shipmentObserver != nil || creditGate != nil {
                 let rules = try await tx.currentRules()
+                let shipped = order
                 if let shipmentObserver {
                     // Invoice-on-shipment bills it in this transaction and hands back the order as it is then.
                     order = try await shipmentObserver.shipmentRecorded(shipment, of: order, rules: rules, in: tx)
                 }
-                try await creditGate?.orderChanged(order, rules: rules, in: tx)
+                // Invoicing moved the reservation already; otherwise the shipped value moves to
+                // shipped-not-invoiced here.
+                if order.lines.map(\.invoicedQuantity) == shipped.lines.map(\.invoicedQuantity) {
+                    try await creditGate?.orderChanged(order, rules: rules, in: tx)
+                }
             }
             return Self.shipmentResponse(order, order.shipments.first { $0.id == shipmentID }!)
         }

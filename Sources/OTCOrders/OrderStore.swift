@@ -63,17 +63,26 @@ public struct OrderStore: Sendable {
         discrepancies.isEmpty ? "[]" : String(decoding: try JSONEncoder.sorted.encode(discrepancies), as: UTF8.self)
     }
 
-    /// Writes the header fields that change on amendment, hold, release or cancellation, and bumps the version.
-    func updateHeader(_ order: Order, in tx: TenantTransaction) async throws {
+    /// Writes the header fields that change on amendment, hold, release or cancellation, bumps the
+    /// version, and returns the order as stored now (without reading its lines again).
+    @discardableResult
+    func updateHeader(_ order: Order, in tx: TenantTransaction) async throws -> Order {
         let json = try Self.json(order.discrepancies)
-        try await tx.query(
+        let rows = try await tx.query(
             """
             UPDATE orders SET customer_po = \(order.customerPO), status = \(order.status.rawValue), net_total = \(order.netTotal.units),
                 requested_date = \(order.requestedDate)::date, discrepancies = \(json)::jsonb, hold_reason = \(order.holdReason),
                 cancel_reason = \(order.cancelReason), rules_version = \(order.rulesVersion),
                 updated_at = now(), version = version + 1
             WHERE id = \(order.id)
+            RETURNING updated_at, version
             """)
+        var updated = order
+        for try await (at, version) in rows.decode((Date, Int64).self) {
+            updated.updatedAt = at
+            updated.version = version
+        }
+        return updated
     }
 
     func createDigest(orderRef: String, in tx: TenantTransaction) async throws -> (UUID, [UInt8])? {

@@ -1,7 +1,10 @@
 -- pgbench script: the statements OrderService.CreateOrder runs for a clean 3-line order with an
--- idempotency key and no credit gate (TenantStore.enter, idempotency claim, rules, validation
--- facts, insert, lines, audit, idempotency result), as the same roles, in one transaction.
--- Keep it in step with OrderService.create. Variables: :tenant (slug), :cred (credential id).
+-- idempotency key (TenantStore.enter, idempotency claim, rules, validation facts, insert, lines,
+-- the credit check of a customer without a credit profile (the profile row locked, the
+-- customer's overdue items: without a limit the order reservations are not summed, then the
+-- decision and the order's reservation in one statement), audit, idempotency result), as the same
+-- roles, in one transaction. Keep it in step with OrderService.create and Credit.check.
+-- Variables: :tenant (slug), :cred (credential id). The reservation is 14393 = 11994 net + 20 %.
 -- (No colons inside string literals: pgbench would read them as variables.)
 \set r random(1, 2000000000)
 BEGIN;
@@ -12,6 +15,9 @@ SELECT number, name, currency, country, tax_id, email, blocked, block_reason, pa
 SELECT order_ref FROM orders WHERE customer_number = 'C-1' AND customer_po = 'PO-' || :client_id::text || '-' || :r::text AND status <> 'cancelled' AND (NULL::uuid IS NULL OR id <> NULL::uuid) ORDER BY seq LIMIT 10;
 INSERT INTO orders (order_ref, customer_number, customer_po, currency, status, net_total, requested_date, discrepancies, hold_reason, rules_version, create_digest) VALUES ('PG-' || :client_id::text || '-' || :r::text, 'C-1', 'PO-' || :client_id::text || '-' || :r::text, 'EUR', 'released', 11994, NULL::date, '[]'::jsonb, '', 1, '\x00'::bytea) ON CONFLICT (order_ref) DO NOTHING RETURNING id, created_at, updated_at, version \gset
 INSERT INTO order_lines (order_id, line_no, sku, description, quantity, unit_of_measure, unit_price, price_currency, tax_code) SELECT :id::uuid, * FROM unnest('{1,2,3}'::int[], '{SKU-1,SKU-2,SKU-3}'::text[], '{"","",""}'::text[], '{1,2,3}'::bigint[], '{EA,EA,EA}'::text[], '{1999,1999,1999}'::bigint[], '{EUR,EUR,EUR}'::text[], '{STD,STD,STD}'::text[]);
+SELECT customer_number, currency, credit_limit, risk_class, score, external_rating, next_review - DATE '1970-01-01', blocked, block_reason, version FROM credit_profiles WHERE customer_number = 'C-1' FOR UPDATE;
+WITH ar AS (SELECT currency, sum(open_amount)::bigint AS open, max(CASE WHEN open_amount > 0 AND due_date < current_date THEN current_date - due_date END) AS late FROM ar_items WHERE customer_number = 'C-1' AND open_amount <> 0 GROUP BY currency), r AS (SELECT currency, sum(unshipped)::bigint AS unshipped, sum(shipped_not_invoiced)::bigint AS shipped FROM credit_reservations WHERE false AND customer_number = 'C-1' AND order_id IS DISTINCT FROM :id::uuid GROUP BY currency) SELECT coalesce(ar.currency, r.currency)::text, coalesce(ar.open, 0), coalesce(r.unshipped, 0), coalesce(r.shipped, 0), coalesce(ar.late, 0) FROM ar FULL JOIN r ON r.currency = ar.currency;
+WITH d AS (INSERT INTO credit_decisions (order_id, order_ref, customer_number, decision, code, reason, currency, order_value, exposure, credit_limit, rules_version, principal) VALUES (:id::uuid, 'PG-' || :client_id::text || '-' || :r::text, 'C-1', 'approved', '', 'no credit limit set; the rules approve such customers', 'EUR', 14393, NULL::bigint, NULL::bigint, 1, 'erp-bench')), removed AS (DELETE FROM credit_reservations WHERE order_id = :id::uuid AND NOT true) INSERT INTO credit_reservations (order_id, order_ref, customer_number, currency, unshipped, shipped_not_invoiced) SELECT :id::uuid, 'PG-' || :client_id::text || '-' || :r::text, 'C-1', 'EUR', 14393, 0 WHERE true ON CONFLICT (order_id) DO UPDATE SET unshipped = EXCLUDED.unshipped, shipped_not_invoiced = EXCLUDED.shipped_not_invoiced, updated_at = now();
 INSERT INTO audit_log (principal, request_id, method, action, entity_type, entity_id, details) VALUES ('erp-bench', 'pgbench', '/otc.orders.v1.OrderService/CreateOrder', 'order.create', 'order', :id::text, '{"customer": "C-1", "status": "released"}'::jsonb);
 UPDATE idempotency_keys SET response = '\x0a00'::bytea WHERE key = 'pg-' || :client_id::text || '-' || :r::text;
 COMMIT;

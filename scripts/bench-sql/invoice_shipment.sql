@@ -3,7 +3,8 @@
 -- idempotency key: TenantStore.enter, idempotency claim, the order locked and read (header, lines,
 -- shipments), the shipment and shipped quantities, the order header and its audit record, then
 -- OrderBilling.shipmentRecorded (rules; OrderStore.recordBilling in one statement: invoiced
--- quantities, shipment -> invoice id, order invoiced; its audit record) -> Billing.issueInvoice
+-- quantities, shipment -> invoice id, order invoiced; its audit record; the order's credit
+-- reservation, gone now that every unit is invoiced: OrderCredit.orderChanged) -> Billing.issueInvoice
 -- (customer, dispatch, its distribution task, document lines, the gapless number drawn from number_series in the
 -- statement that writes the header, posting + lines + open item in one statement, audit), and the
 -- idempotency result; as the same roles, in one transaction, in the same order (so the
@@ -35,6 +36,7 @@ INSERT INTO audit_log (principal, request_id, method, action, entity_type, entit
 SELECT version, body::text FROM rule_sets WHERE effective_from <= now() ORDER BY version DESC LIMIT 1;
 WITH l AS (UPDATE order_lines l SET invoiced_quantity = l.invoiced_quantity + s.quantity FROM (SELECT line_no, sum(quantity) AS quantity FROM unnest('{1,2,3,4,5}'::int[], '{1,2,3,4,5}'::bigint[]) AS x(line_no, quantity) GROUP BY line_no) s WHERE l.order_id = :order_id::uuid AND l.line_no = s.line_no RETURNING 1), s AS (UPDATE shipments SET invoice_id = :doc_id::uuid WHERE id = ANY(ARRAY[:shipment_id::uuid]) AND invoice_id IS NULL RETURNING 1) UPDATE orders SET status = 'invoiced', updated_at = now(), version = version + 1 WHERE id = :order_id::uuid AND true;
 INSERT INTO audit_log (principal, request_id, method, action, entity_type, entity_id, details) VALUES ('erp-bench', 'pgbench', '/otc.orders.v1.OrderService/RecordShipment', 'order.invoiced', 'order', :order_id::text, jsonb_build_object('order_ref', :o_order_ref::text, 'status', 'invoiced'));
+DELETE FROM credit_reservations WHERE order_id = :order_id::uuid;
 SELECT number, name, currency, country, tax_id, email, blocked, block_reason, payment_terms, created_at, updated_at, version, invoice_channel FROM customers WHERE number = 'C-1';
 INSERT INTO dispatches (document_id, attempt, channel, status, dispatched_at, detail, requested_by) VALUES (:doc_id::uuid, CASE WHEN true THEN 1 ELSE coalesce((SELECT max(attempt) FROM dispatches WHERE document_id = :doc_id::uuid), 0) + 1 END, 'email', 'pending', CASE WHEN 'pending' = 'sent' THEN now() END, CASE WHEN 'pending' = 'sent' THEN 'published to the customer portal' ELSE '' END, 'erp-bench') RETURNING id, document_id, attempt, channel, status, requested_at, dispatched_at, detail;
 INSERT INTO tasks (kind, subject_type, subject_id, title, sla_due_at, rules_version, details) VALUES ('invoice_distribution', 'invoice', :doc_id::text, 'invoice for C-1 (359.82 EUR) awaiting email dispatch', now() + make_interval(hours => 24::int), 1, '{"channel": "email", "customer": "C-1"}'::jsonb) RETURNING id;
