@@ -12,7 +12,7 @@ extension CreditService {
             $0.creditLimit = profile.limit ?? 0
             $0.hasLimit_p = profile.limit != nil
             $0.riskClass = profile.riskClass
-            $0.score = Int32(profile.score ?? 0)
+            $0.score = Int32(profile.score ?? -1)
             $0.externalRating = Int32(profile.externalRating ?? -1)
             if let review = profile.nextReview { $0.nextReview = review.message }
             $0.blocked = profile.blocked

@@ -88,6 +88,7 @@ public nonisolated struct Otc_Credit_V1_CreditProfile: @unchecked Sendable {
     set {_uniqueStorage()._riskClass = newValue}
   }
 
+  /// 0-100; -1 when not scored yet.
   public var score: Int32 {
     get {_storage._score}
     set {_uniqueStorage()._score = newValue}

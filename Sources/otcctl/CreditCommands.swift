@@ -263,7 +263,7 @@ struct CreditCommand: AsyncParsableCommand {
                 if session.json { return try JSONOutput.print(response) }
                 var table = Table("customer", "next review", "risk class", "score>", "limit>", "exposure>", "available>", "blocked")
                 for p in response.profiles {
-                    table.add(p.customerNumber, formatDate(p.nextReview), p.riskClass, "\(p.score)", limitText(p),
+                    table.add(p.customerNumber, formatDate(p.nextReview), p.riskClass, p.score < 0 ? "" : "\(p.score)", limitText(p),
                               Money.format(units: p.exposure.total, currency: p.currency),
                               p.hasLimit_p ? Money.format(units: p.exposure.available, currency: p.currency) : "", yesNo(p.blocked))
                 }
@@ -423,7 +423,7 @@ private func printProfile(_ p: Otc_Credit_V1_CreditProfile) {
     details.add("currency", p.currency)
     details.add("credit limit", limitText(p))
     details.add("risk class", p.riskClass.isEmpty ? "none" : p.riskClass)
-    details.add("score", "\(p.score)")
+    details.add("score", p.score < 0 ? "not scored yet" : "\(p.score)")
     details.add("external rating", p.externalRating < 0 ? "none" : "\(p.externalRating)")
     details.add("next review", p.hasNextReview ? formatDate(p.nextReview) : "none")
     details.add("blocked", p.blocked ? "yes" + (p.blockReason.isEmpty ? "" : " (\(p.blockReason))") : "no")
