@@ -220,12 +220,14 @@ public struct OrderService: RPCService {
                 "requested_date": before.requestedDate == order.requestedDate ? "unchanged" : "\(before.requestedDate ?? "-") → \(order.requestedDate ?? "-")",
                 "lines": request.lines.isEmpty ? "unchanged" : "\(before.lines.count) lines, \(before.netTotal) → \(order.lines.count) lines, \(order.netTotal)",
             ])
-            return Self.message(try await revalidate(order, rules: rules, in: tx))
+            return Self.message(try await revalidate(order, previousValue: before.netTotal.units, rules: rules, in: tx))
         }
     }
 
-    /// Validation runs again after an amendment: a clean order leaves its validation hold.
-    private func revalidate(_ order: Order, rules: VersionedRules, in tx: TenantTransaction) async throws -> Order {
+    /// Validation runs again after an amendment: a clean order leaves its validation hold. Credit
+    /// is decided again for held and new orders, and for a released order whose value grew (the
+    /// analyst's earlier yes covered less); otherwise its reservation just follows the new lines.
+    private func revalidate(_ order: Order, previousValue: Int64, rules: VersionedRules, in tx: TenantTransaction) async throws -> Order {
         var order = order
         order.discrepancies = try await validate(try Self.draft(of: order, rules: rules), excluding: order.id, rules: rules, in: tx)
         order.rulesVersion = rules.version
@@ -234,15 +236,16 @@ public struct OrderService: RPCService {
             order.holdReason = Self.summary(order.discrepancies)
             try await orders.updateHeader(order, in: tx)
             try await openHoldTask(order, rules: rules, in: tx)
+            try await creditGate?.orderChanged(order, rules: rules, in: tx)
             return try await orders.find(id: order.id, in: tx)!
         }
         try await tx.closeTasks(subjectType: "order", subjectID: order.id.uuidString.lowercased(), kind: Self.holdTask,
                                 resolution: "validation passed")
-        // Any order that has not shipped is checked again: an amendment can raise its value.
-        if order.status.isAmendable {
+        if order.status.isAmendable && !(order.status == .released && order.netTotal.units <= previousValue) {
             return try await decideCredit(order, rules: rules, in: tx)
         }
         try await orders.updateHeader(order, in: tx)
+        try await creditGate?.orderChanged(order, rules: rules, in: tx)
         return try await orders.find(id: order.id, in: tx)!
     }
 

@@ -62,6 +62,14 @@ struct CreditTests {
             let second: Otc_Orders_V1_Order = try await erp.call(
                 Method.createOrder, tenant: tenant, request: Fixtures.order("O-2", customer: "C-1", lines: [(1, 50_000, "STD")]))
             try await expectExposure("second order")
+            // A smaller second order: still released, and its reservation follows.
+            let smaller: Otc_Orders_V1_Order = try await erp.call(Method.amendOrder, tenant: tenant, request: Otc_Orders_V1_AmendOrderRequest.with {
+                $0.id = second.id
+                $0.reason = "customer halved the quantity"
+                $0.lines = Fixtures.order("O-2", customer: "C-1", lines: [(1, 25_000, "STD")]).lines
+            })
+            #expect(smaller.status == .released)
+            try await expectExposure("an amendment")
             let _: Otc_Orders_V1_RecordShipmentResponse = try await erp.call(
                 Method.recordShipment, tenant: tenant, request: Otc_Orders_V1_RecordShipmentRequest.with {
                     $0.orderID = first.id
@@ -143,6 +151,23 @@ struct CreditTests {
             #expect(try await server.count("tasks", tenant: tenant, where: "kind = 'order_credit_hold' AND status = 'open'") == 0)
             #expect(try await server.count("credit_reservations", tenant: tenant) == 1)
             #expect(try await server.count("credit_decisions", tenant: tenant, where: "decision = 'released'") == 1)
+            // A released order amended to a higher value needs credit again; a lower one would not.
+            let raised: Otc_Orders_V1_Order = try await erp.call(Method.amendOrder, tenant: tenant, request: Otc_Orders_V1_AmendOrderRequest.with {
+                $0.id = held.id
+                $0.reason = "two more"
+                $0.lines = Fixtures.order("H-1", customer: "C-1", lines: [(12, 10_000, "STD")]).lines
+            })
+            #expect(raised.status == .creditHold)
+            #expect(try await server.count("credit_reservations", tenant: tenant) == 0)
+            let _: Otc_Orders_V1_Order = try await analyst.call(Method.releaseHold, tenant: tenant, request: Otc_Orders_V1_ReleaseHoldRequest.with {
+                $0.id = held.id; $0.reason = "prepayment covers it"
+            })
+            let lowered: Otc_Orders_V1_Order = try await erp.call(Method.amendOrder, tenant: tenant, request: Otc_Orders_V1_AmendOrderRequest.with {
+                $0.id = held.id
+                $0.reason = "back to ten"
+                $0.lines = Fixtures.order("H-1", customer: "C-1", lines: [(10, 10_000, "STD")]).lines
+            })
+            #expect(lowered.status == .released)
 
             // Now over the limit by the released order alone: the next small order waits too; rejected, it is cancelled.
             let next: Otc_Orders_V1_Order = try await erp.call(
