@@ -186,6 +186,37 @@ struct CreditTests {
         }
     }
 
+    /// The profile row is locked for the check: orders racing for the last of a limit get it one
+    /// at a time, so the limit is never overrun.
+    @Test func concurrentOrdersCannotBothTakeTheLastOfTheLimit() async throws {
+        try await withServer { server in
+            let admin = try await server.admin()
+            let (tenant, key) = try await server.onboard("cr_race", admin: admin)
+            let erp = try await server.connect(.apiKey(key))
+            let (analyst, _) = try await server.op("analyst", on: tenant, admin: admin)
+            let (lead, _) = try await server.op("team_lead", on: tenant, admin: admin)
+            let _: Otc_Customers_V1_Customer = try await erp.call(Method.upsertCustomer, tenant: tenant, request: Fixtures.customer("C-1"))
+            try await grantLimit(100_000, customer: "C-1", tenant: tenant, maker: analyst, checker: lead)
+            // Eight orders of 240.00 gross at once against a 1 000.00 limit: four fit.
+            let statuses = try await withThrowingTaskGroup(of: Otc_Orders_V1_OrderStatus.self) { group in
+                for n in 1...8 {
+                    group.addTask {
+                        let order: Otc_Orders_V1_Order = try await erp.call(
+                            Method.createOrder, tenant: tenant, request: Fixtures.order("R-\(n)", customer: "C-1", lines: [(1, 20_000, "STD")]))
+                        return order.status
+                    }
+                }
+                return try await group.reduce(into: [Otc_Orders_V1_OrderStatus]()) { $0.append($1) }
+            }
+            #expect(statuses.filter { $0 == .released }.count == 4)
+            #expect(statuses.filter { $0 == .creditHold }.count == 4)
+            let profile: Otc_Credit_V1_CreditProfile = try await erp.call(
+                Method.getProfile, tenant: tenant, request: Otc_Credit_V1_GetProfileRequest.with { $0.customerNumber = "C-1" })
+            #expect(profile.exposure.total == 96_000)
+            #expect(profile.exposure.available == 4_000)
+        }
+    }
+
     @Test func limitChangesNeedASecondOperatorWithEnoughAuthority() async throws {
         try await withServer { server in
             let admin = try await server.admin()
