@@ -40,7 +40,7 @@ public enum Platform {
         table.register(BillingService(store: store, shipments: orderBilling))
         table.register(OrderService(store: store, creditGate: orderCredit, shipmentObserver: orderBilling))
         table.register(CreditService(store: store, heldOrders: orderCredit))
-        table.register(CollectionsService(store: store))
+        table.register(CollectionsService(store: store, observers: [orderCredit, orderBilling]))
         for service in extraServices { service.registerMethods(with: &table) }
         return table
     }

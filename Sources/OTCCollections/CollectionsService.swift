@@ -1,6 +1,6 @@
 public import OTCCore
 public import OTCStore
-import OTCReceivables
+public import OTCReceivables
 import OTCProto
 import Foundation
 import SwiftProtobuf
@@ -14,8 +14,13 @@ public struct CollectionsService: RPCService {
     let ledger = Ledger()
     let customers = CustomerStore()
 
-    public init(store: TenantStore) {
+    let observers: [any SettlementObserver]
+
+    /// `observers` hear of approved write-offs, like of payments: held orders are re-checked,
+    /// orders whose invoices are all settled close.
+    public init(store: TenantStore, observers: [any SettlementObserver] = []) {
         self.store = store
+        self.observers = observers
     }
 
     static let prefix = "/otc.collections.v1.CollectionsService/"
@@ -414,6 +419,10 @@ public struct CollectionsService: RPCService {
             let application = try await ledger.apply(pending.amount.units, to: pending.itemID, from: .account(.writeOff), on: tx.today,
                                                      reason: "write-off \(request.id.lowercased()): \(pending.reason)", in: tx)
             let decided = try await records.decideWriteOff(id, status: .approved, note: note, applicationID: application.id, in: tx)
+            for observer in observers {
+                try await observer.settled(customer: pending.customerNumber, documents: [pending.documentNumber],
+                                           cause: "write-off \(request.id.lowercased())", rules: rules, in: tx)
+            }
             try await tx.closeTasks(subjectType: "write_off_request", subjectID: request.id.lowercased(), resolution: "approved")
             try await tx.audit(action: "collections.write_off_approve", entityType: "write_off_request", entityID: request.id.lowercased(),
                                details: ["document": pending.documentNumber, "amount": pending.amount.description,

@@ -81,9 +81,9 @@ public struct OrderBilling: ShipmentBilling, ShipmentObserver, SettlementObserve
         return order.customerPO
     }
 
-    /// A payment settled invoices: orders whose invoices are now all paid close.
-    public func paymentReceived(customer: String, settled documentNumbers: [String], rules: VersionedRules,
-                                in tx: TenantTransaction) async throws {
+    /// Invoices were settled: orders whose invoices are all settled now close.
+    public func settled(customer: String, documents documentNumbers: [String], cause: String, rules: VersionedRules,
+                        in tx: TenantTransaction) async throws {
         var orderRefs: [String] = []
         for number in documentNumbers {
             if let ref = try await BillingStore().find(number: number, in: tx)?.orderRef, !ref.isEmpty, !orderRefs.contains(ref) {

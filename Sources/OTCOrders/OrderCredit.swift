@@ -48,10 +48,10 @@ public struct OrderCredit: CreditGate, HeldOrders, SettlementObserver {
                                                reason: reason, rules: rules, in: tx)
     }
 
-    /// Money received lowers exposure (and may clear an overdue item): held orders get another look.
-    public func paymentReceived(customer: String, settled documentNumbers: [String], rules: VersionedRules,
-                                in tx: TenantTransaction) async throws {
-        _ = try await recheck(customer: customer, reason: "payment received", rules: rules, in: tx)
+    /// A settlement lowers exposure (and may clear an overdue item): held orders get another look.
+    public func settled(customer: String, documents documentNumbers: [String], cause: String, rules: VersionedRules,
+                        in tx: TenantTransaction) async throws {
+        _ = try await recheck(customer: customer, reason: cause, rules: rules, in: tx)
     }
 
     /// Checks the customer's credit-held orders again, oldest first, so earlier orders get the

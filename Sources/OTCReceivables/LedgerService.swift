@@ -5,11 +5,12 @@ import Foundation
 import PostgresNIO
 import SwiftProtobuf
 
-/// Hears of payments inside their transaction: credit management re-checks the customer's
-/// held orders, order management closes orders whose invoices are now paid.
+/// Hears, inside the same transaction, that documents were settled (by a payment or a
+/// write-off): credit management re-checks the customer's held orders (exposure fell), order
+/// management closes orders whose invoices are all settled now.
 public protocol SettlementObserver: Sendable {
-    func paymentReceived(customer: String, settled documentNumbers: [String], rules: VersionedRules,
-                         in tx: TenantTransaction) async throws
+    func settled(customer: String, documents documentNumbers: [String], cause: String, rules: VersionedRules,
+                 in tx: TenantTransaction) async throws
 }
 
 /// `otc.receivables.v1.LedgerService`: the subledger check, statements of account, open items, balances.
@@ -95,7 +96,7 @@ public struct LedgerService: RPCService {
                 "documents": settled.joined(separator: " "),
             ])
             for observer in observers {
-                try await observer.paymentReceived(customer: request.customerNumber, settled: settled, rules: rules, in: tx)
+                try await observer.settled(customer: request.customerNumber, documents: settled, cause: "payment \(ref)", rules: rules, in: tx)
             }
             var response = Otc_Receivables_V1_RecordPaymentResponse()
             response.paymentRef = ref

@@ -324,6 +324,21 @@ struct CollectionsTests {
                     $0.documentNumber = invoice.number; $0.reason = "again"
                 })
             }
+
+            // Writing off the last invoice of an order settles it: the order closes.
+            let order: Otc_Orders_V1_Order = try await desk.erp.call(
+                Method.createOrder, tenant: desk.tenant, request: Fixtures.order("WO-1", customer: "C-1", lines: [(1, 1_000, "STD")]))
+            let shipped: Otc_Orders_V1_RecordShipmentResponse = try await desk.erp.call(
+                Method.recordShipment, tenant: desk.tenant, request: Otc_Orders_V1_RecordShipmentRequest.with {
+                    $0.orderID = order.id; $0.shipmentRef = "S-1"; $0.lines = [.with { $0.lineNo = 1; $0.quantity = 1 }]
+                })
+            let small: Otc_Collections_V1_WriteOff = try await desk.analyst.call(Method.requestWriteOff, tenant: desk.tenant, request: Otc_Collections_V1_RequestWriteOffRequest.with {
+                $0.documentNumber = shipped.shipment.invoiceNumber; $0.reason = "not worth collecting"
+            })
+            let _: Otc_Collections_V1_WriteOff = try await desk.analyst2.call(Method.approveWriteOff, tenant: desk.tenant, request: Otc_Collections_V1_DecideWriteOffRequest.with { $0.id = small.id })
+            let closed: Otc_Orders_V1_Order = try await desk.erp.call(Method.getOrder, tenant: desk.tenant, request: Otc_Orders_V1_GetOrderRequest.with { $0.id = order.id })
+            #expect(closed.status == .closed)
+            try await expectLedgerClean(desk.erp, tenant: desk.tenant)
         }
     }
 }
