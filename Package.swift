@@ -94,6 +94,11 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
+            name: "OTCCashApp",
+            dependencies: ["OTCCore", "OTCStore", "OTCReceivables", "OTCProto", .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log"), .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "OTCOrders",
             dependencies: ["OTCCore", "OTCStore", "OTCReceivables", "OTCCredit", "OTCBilling", "OTCProto", .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: strictSettings
@@ -179,7 +184,7 @@ let package = Package(
         .testTarget(
             name: "OTCUnitTests",
             dependencies: [
-                "OTCWire", "OTCCore", "OTCProto", "OTCOrders", "OTCReceivables", "OTCCredit", "OTCCollections", "OTCBilling", "OTCServer",
+                "OTCWire", "OTCCore", "OTCProto", "OTCOrders", "OTCReceivables", "OTCCredit", "OTCCollections", "OTCCashApp", "OTCBilling", "OTCServer",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),

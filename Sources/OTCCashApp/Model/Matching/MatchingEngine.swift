@@ -1,0 +1,337 @@
+public import OTCCore
+public import Foundation
+
+/// An open debit item a receipt may pay, as the matcher sees it.
+public struct MatchableItem: Sendable, Equatable {
+    public var id: UUID
+    public var documentNumber: String
+    public var customerNumber: String
+    public var currency: Currency
+    /// Positive: what the customer still owes on it.
+    public var openAmount: Int64
+    public var dueDate: BusinessDate?
+    /// Early-payment discount that may be taken when paid by `discountDate`.
+    public var discountAmount: Int64
+    public var discountDate: BusinessDate?
+
+    public init(id: UUID = UUID(), documentNumber: String, customerNumber: String, currency: Currency, openAmount: Int64,
+                dueDate: BusinessDate? = nil, discountAmount: Int64 = 0, discountDate: BusinessDate? = nil) {
+        self.id = id
+        self.documentNumber = documentNumber
+        self.customerNumber = customerNumber
+        self.currency = currency
+        self.openAmount = openAmount
+        self.dueDate = dueDate
+        self.discountAmount = discountAmount
+        self.discountDate = discountDate
+    }
+}
+
+/// Who pays: a customer with the names and bank accounts it pays from.
+public struct PayerIdentity: Sendable, Equatable {
+    public var customerNumber: String
+    public var name: String
+    public var accounts: [String]
+
+    public init(customerNumber: String, name: String, accounts: [String] = []) {
+        self.customerNumber = customerNumber
+        self.name = name
+        self.accounts = accounts
+    }
+}
+
+/// A line of a remittance advice: which document the payer says a part of the payment is for.
+public struct AdviceLine: Sendable, Equatable {
+    public var documentNumber: String
+    public var amount: Int64
+    /// Why less was paid (a deduction), if the advice says.
+    public var deductionReason: String
+
+    public init(documentNumber: String, amount: Int64, deductionReason: String = "") {
+        self.documentNumber = documentNumber
+        self.amount = amount
+        self.deductionReason = deductionReason
+    }
+}
+
+/// The cash-application rules a tenant sets (DOMAIN.md): the matching rules in order, tolerances,
+/// the confidence above which a proposal posts without a person, and how far the subset search
+/// may go.
+public struct MatchingRules: Sendable, Equatable, Codable {
+    public enum Rule: String, Sendable, Codable, CaseIterable {
+        case remittanceAdvice = "remittance_advice"
+        case referencesInText = "references_in_text"
+        case payerAndAmount = "payer_and_amount"
+    }
+
+    public var order: [Rule]
+    /// A difference up to this (minor units) is written off as bank charges (short) …
+    public var chargesTolerance: Int64
+    /// … or, when the receipt came after the discount date, still accepted as discount if within it.
+    public var acceptLateDiscountDays: Int
+    /// Proposals at or above this confidence post at once; below it they wait for an analyst.
+    public var autoApplyConfidence: Int
+    /// Largest number of a customer's open items the combination search considers.
+    public var maxSubsetItems: Int
+    /// Name similarity (0–100) from which a payer name identifies a customer.
+    public var nameSimilarity: Int
+
+    public init(order: [Rule] = Rule.allCases, chargesTolerance: Int64 = 500, acceptLateDiscountDays: Int = 3,
+                autoApplyConfidence: Int = 90, maxSubsetItems: Int = 16, nameSimilarity: Int = 80) {
+        self.order = order
+        self.chargesTolerance = chargesTolerance
+        self.acceptLateDiscountDays = acceptLateDiscountDays
+        self.autoApplyConfidence = autoApplyConfidence
+        self.maxSubsetItems = maxSubsetItems
+        self.nameSimilarity = nameSimilarity
+    }
+}
+
+/// What a receipt should do, and why: allocations to items, and what is left as a difference.
+public struct MatchProposal: Sendable, Equatable {
+    public enum Difference: Sendable, Equatable {
+        /// Early-payment discount taken within the terms.
+        case discount(Int64)
+        /// A small shortfall within tolerance, taken as the bank's charges.
+        case bankCharges(Int64)
+        /// A shortfall beyond tolerance: a deduction, to become a dispute.
+        case deduction(Int64, reason: String)
+        /// More than the items: the rest goes on account.
+        case onAccount(Int64)
+    }
+
+    public struct Allocation: Sendable, Equatable {
+        public var itemID: UUID
+        public var documentNumber: String
+        public var amount: Int64
+    }
+
+    public var customerNumber: String?
+    public var allocations: [Allocation]
+    public var differences: [Difference]
+    public var rule: String
+    public var evidence: [String]
+    /// 0–100.
+    public var confidence: Int
+
+    /// At or above the tenant's threshold: posted without a person.
+    public func isAutomatic(_ rules: MatchingRules) -> Bool { confidence >= rules.autoApplyConfidence && customerNumber != nil }
+}
+
+/// The matcher: pure, deterministic, explainable. Given a receipt, what the payer said (advice
+/// lines, text, references), who the customers are and what they owe, it returns proposals,
+/// best first, each with the rule that made it, its evidence and a confidence.
+public enum MatchingEngine {
+    public static func propose(_ receipt: BankReceipt, advice: [AdviceLine] = [], payers: [PayerIdentity], items: [MatchableItem],
+                               rules: MatchingRules) -> [MatchProposal] {
+        guard receipt.isCredit, !receipt.isReversal, receipt.amount > 0 else { return [] }
+        let open = items.filter { $0.currency == receipt.currency && $0.openAmount > 0 }
+        var proposals: [MatchProposal] = []
+        for rule in rules.order {
+            let found: MatchProposal? = switch rule {
+            case .remittanceAdvice: byAdvice(receipt, advice: advice, items: open, rules: rules)
+            case .referencesInText: byReferences(receipt, items: open, rules: rules)
+            case .payerAndAmount: byPayerAndAmount(receipt, payers: payers, items: open, rules: rules)
+            }
+            if let found { proposals.append(found) }
+            // The first rule that is sure ends the search (the tenant ordered them).
+            if let found, found.isAutomatic(rules) { break }
+        }
+        return proposals.sorted { $0.confidence > $1.confidence }
+    }
+
+    // MARK: Rule 1: remittance advice lines
+
+    static func byAdvice(_ receipt: BankReceipt, advice: [AdviceLine], items: [MatchableItem], rules: MatchingRules) -> MatchProposal? {
+        guard !advice.isEmpty else { return nil }
+        var allocations: [MatchProposal.Allocation] = []
+        var differences: [MatchProposal.Difference] = []
+        var evidence: [String] = []
+        var customers = Set<String>()
+        var missing: [String] = []
+        for line in advice {
+            guard let item = items.first(where: { normalized($0.documentNumber) == normalized(line.documentNumber) }) else {
+                missing.append(line.documentNumber)
+                continue
+            }
+            customers.insert(item.customerNumber)
+            let paid = min(line.amount, item.openAmount)
+            allocations.append(.init(itemID: item.id, documentNumber: item.documentNumber, amount: paid))
+            evidence.append("advice line \(line.documentNumber) pays \(Money(units: line.amount, currency: receipt.currency))")
+            if line.amount < item.openAmount {
+                let short = item.openAmount - line.amount
+                differences.append(classify(short: short, item: item, receipt: receipt, reason: line.deductionReason, rules: rules))
+            }
+        }
+        guard !allocations.isEmpty, customers.count == 1 else { return nil }
+        let total = allocations.reduce(0) { $0 + $1.amount }
+        if receipt.amount > total { differences.append(.onAccount(receipt.amount - total)) }
+        var confidence = missing.isEmpty ? 98 : 75
+        if receipt.amount < total { confidence = 60 }  // the advice promises more than arrived
+        if !missing.isEmpty { evidence.append("advice names documents not open: \(missing.joined(separator: ", "))") }
+        return MatchProposal(customerNumber: customers.first, allocations: allocations, differences: differences, rule: "remittance_advice",
+                             evidence: evidence, confidence: confidence)
+    }
+
+    // MARK: Rule 2: invoice numbers and RF references in the text
+
+    static func byReferences(_ receipt: BankReceipt, items: [MatchableItem], rules: MatchingRules) -> MatchProposal? {
+        let text = ([receipt.remittanceText] + receipt.structuredReferences).joined(separator: " ")
+        let haystack = normalized(text)
+        guard !haystack.isEmpty else { return nil }
+        var named: [MatchableItem] = []
+        var evidence: [String] = []
+        for item in items where !named.contains(where: { $0.id == item.id }) {
+            let number = normalized(item.documentNumber)
+            guard number.count >= 4 else { continue }
+            if haystack.contains(number) {
+                named.append(item)
+                evidence.append("text names \(item.documentNumber)")
+            } else if let rf = CreditorReference.make(item.documentNumber), CreditorReference.find(in: text).contains(rf) {
+                named.append(item)
+                evidence.append("structured reference \(rf) is \(item.documentNumber)")
+            }
+        }
+        guard !named.isEmpty, Set(named.map(\.customerNumber)).count == 1 else { return nil }
+        let owed = named.reduce(0) { $0 + $1.openAmount }
+        let oldestFirst = named.sorted { ($0.dueDate ?? .init(dayNumber: .max)) < ($1.dueDate ?? .init(dayNumber: .max)) }
+        var allocations = oldestFirst.map { MatchProposal.Allocation(itemID: $0.id, documentNumber: $0.documentNumber, amount: $0.openAmount) }
+        var differences: [MatchProposal.Difference] = []
+        var confidence = 95
+        if receipt.amount > owed {
+            differences.append(.onAccount(receipt.amount - owed))
+            confidence = 90
+        } else if receipt.amount < owed {
+            // The shortfall is explained on the newest item: a discount or charges settle it in
+            // full; a deduction leaves it open by that much (the oldest items are paid first).
+            let short = owed - receipt.amount
+            let difference = classify(short: short, item: oldestFirst[oldestFirst.count - 1], receipt: receipt, reason: "", rules: rules)
+            differences.append(difference)
+            if case .deduction = difference {
+                confidence = 70
+                var left = receipt.amount
+                allocations = allocations.compactMap { allocation in
+                    let paid = min(left, allocation.amount)
+                    left -= paid
+                    return paid > 0 ? .init(itemID: allocation.itemID, documentNumber: allocation.documentNumber, amount: paid) : nil
+                }
+            } else {
+                allocations[allocations.count - 1].amount -= short
+            }
+        }
+        return MatchProposal(customerNumber: named[0].customerNumber, allocations: allocations, differences: differences,
+                             rule: "references_in_text", evidence: evidence, confidence: confidence)
+    }
+
+    // MARK: Rule 3: payer, then amount
+
+    static func byPayerAndAmount(_ receipt: BankReceipt, payers: [PayerIdentity], items: [MatchableItem],
+                                 rules: MatchingRules) -> MatchProposal? {
+        guard let (payer, how, payerConfidence) = identify(receipt, payers: payers, rules: rules) else { return nil }
+        let own = items.filter { $0.customerNumber == payer.customerNumber }
+            .sorted { ($0.dueDate ?? .init(dayNumber: .max), $0.documentNumber) < ($1.dueDate ?? .init(dayNumber: .max), $1.documentNumber) }
+        var evidence = [how]
+        func proposal(_ allocations: [MatchProposal.Allocation], _ differences: [MatchProposal.Difference], _ confidence: Int,
+                      _ why: String) -> MatchProposal {
+            MatchProposal(customerNumber: payer.customerNumber, allocations: allocations, differences: differences, rule: "payer_and_amount",
+                          evidence: evidence + [why], confidence: min(confidence, payerConfidence))
+        }
+        // One item with exactly this amount (or this amount after its discount).
+        if let item = own.first(where: { $0.openAmount == receipt.amount }) {
+            let twins = own.filter { $0.openAmount == receipt.amount }.count
+            return proposal([.init(itemID: item.id, documentNumber: item.documentNumber, amount: item.openAmount)], [],
+                            twins == 1 ? 92 : 70, twins == 1 ? "amount equals \(item.documentNumber)" : "amount equals \(twins) items; the oldest chosen")
+        }
+        if let item = own.first(where: { $0.discountAmount > 0 && $0.openAmount - $0.discountAmount == receipt.amount && discountAllowed($0, receipt, rules) }) {
+            return proposal([.init(itemID: item.id, documentNumber: item.documentNumber, amount: receipt.amount)], [.discount(item.discountAmount)],
+                            90, "amount equals \(item.documentNumber) less its early-payment discount")
+        }
+        // A small combination of the customer's items adds up exactly.
+        if let subset = subsetSum(own.prefix(rules.maxSubsetItems).map { $0 }, target: receipt.amount) {
+            return proposal(subset.map { .init(itemID: $0.id, documentNumber: $0.documentNumber, amount: $0.openAmount) }, [], 85,
+                            "amount equals \(subset.count) items together: \(subset.map(\.documentNumber).joined(separator: ", "))")
+        }
+        // Oldest first; what is left over goes on account, a shortfall stays open on the last item.
+        guard !own.isEmpty else {
+            evidence.append("no open items: everything on account")
+            return proposal([], [.onAccount(receipt.amount)], 60, "payer known, nothing open")
+        }
+        var left = receipt.amount
+        var allocations: [MatchProposal.Allocation] = []
+        for item in own where left > 0 {
+            let paid = min(left, item.openAmount)
+            allocations.append(.init(itemID: item.id, documentNumber: item.documentNumber, amount: paid))
+            left -= paid
+        }
+        return proposal(allocations, left > 0 ? [.onAccount(left)] : [], 55, "no amount match: oldest items first")
+    }
+
+    /// The customer behind a receipt: the payer's account number first (sure), then the name.
+    static func identify(_ receipt: BankReceipt, payers: [PayerIdentity], rules: MatchingRules) -> (PayerIdentity, String, Int)? {
+        let account = compactAccount(receipt.payerAccount)
+        if !account.isEmpty, let payer = payers.first(where: { $0.accounts.map(compactAccount).contains(account) }) {
+            return (payer, "payer account \(receipt.payerAccount) belongs to \(payer.customerNumber)", 100)
+        }
+        guard !receipt.payerName.isEmpty else { return nil }
+        let scored = payers.map { ($0, similarity(receipt.payerName, $0.name)) }.sorted { $0.1 > $1.1 }
+        guard let best = scored.first, best.1 >= rules.nameSimilarity else { return nil }
+        // Two customers with nearly the same name: not sure enough to post on its own.
+        let ambiguous = scored.count > 1 && scored[1].1 >= best.1 - 5
+        return (best.0, "payer name \"\(receipt.payerName)\" is \(best.1) % like \(best.0.name)", ambiguous ? 60 : min(95, best.1))
+    }
+
+    /// Exact subset sum over at most `items.count` items (bounded by the rules), smallest subset
+    /// first, oldest items preferred.
+    static func subsetSum(_ items: [MatchableItem], target: Int64) -> [MatchableItem]? {
+        guard items.count <= 20 else { return nil }
+        var best: [MatchableItem]?
+        func search(_ start: Int, _ chosen: [MatchableItem], _ sum: Int64) {
+            if sum == target, chosen.count >= 2 {
+                if best == nil || chosen.count < best!.count { best = chosen }
+                return
+            }
+            guard sum < target, best == nil || chosen.count + 1 < best!.count else { return }
+            for index in start..<items.count { search(index + 1, chosen + [items[index]], sum + items[index].openAmount) }
+        }
+        search(0, [], 0)
+        return best
+    }
+
+    /// A shortfall on an item: its early-payment discount, bank charges within tolerance, or a deduction.
+    static func classify(short: Int64, item: MatchableItem, receipt: BankReceipt, reason: String, rules: MatchingRules) -> MatchProposal.Difference {
+        if item.discountAmount > 0, short == item.discountAmount, discountAllowed(item, receipt, rules) { return .discount(short) }
+        if short <= rules.chargesTolerance { return .bankCharges(short) }
+        return .deduction(short, reason: reason.isEmpty ? "short payment of \(item.documentNumber)" : reason)
+    }
+
+    static func discountAllowed(_ item: MatchableItem, _ receipt: BankReceipt, _ rules: MatchingRules) -> Bool {
+        guard let last = item.discountDate else { return false }
+        guard let paid = receipt.valueDate ?? receipt.bookingDate else { return true }
+        return paid <= last.adding(days: rules.acceptLateDiscountDays)
+    }
+
+    /// Upper-case letters and digits only: "INV-2026-000123" and "inv 2026 000123" compare equal.
+    static func normalized(_ text: String) -> String {
+        String(text.uppercased().unicodeScalars.filter { CharacterSet.alphanumerics.contains($0) && $0.isASCII }.map(Character.init))
+    }
+
+    static func compactAccount(_ text: String) -> String { normalized(text) }
+
+    /// Name similarity 0–100: Dice coefficient over letter bigrams of the names without legal forms.
+    static func similarity(_ a: String, _ b: String) -> Int {
+        func bigrams(_ text: String) -> [String: Int] {
+            let legal: Set<String> = ["GMBH", "AG", "KG", "LTD", "LIMITED", "INC", "LLC", "SA", "SARL", "BV", "NV", "PLC", "CO", "SE", "OHG", "UG"]
+            let words = text.uppercased().split { !$0.isLetter && !$0.isNumber }.map(String.init).filter { !legal.contains($0) }
+            let joined = Array(words.joined(separator: " "))
+            var counts: [String: Int] = [:]
+            if joined.count < 2 { if !joined.isEmpty { counts[String(joined)] = 1 }; return counts }
+            for i in 0..<(joined.count - 1) { counts[String(joined[i...i + 1]), default: 0] += 1 }
+            return counts
+        }
+        let x = bigrams(a), y = bigrams(b)
+        let total = x.values.reduce(0, +) + y.values.reduce(0, +)
+        guard total > 0 else { return 0 }
+        let common = x.reduce(0) { $0 + min($1.value, y[$1.key] ?? 0) }
+        return 200 * common / total
+    }
+}
