@@ -94,6 +94,11 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
+            name: "OTCDisputes",
+            dependencies: ["OTCCore", "OTCStore", "OTCReceivables", "OTCBilling", "OTCCollections", "OTCProto", .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log"), .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "OTCCashApp",
             dependencies: ["OTCCore", "OTCStore", "OTCReceivables", "OTCProto", .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log"), .product(name: "SwiftProtobuf", package: "swift-protobuf")],
             swiftSettings: strictSettings
@@ -137,7 +142,7 @@ let package = Package(
         .target(
             name: "OTCApp",
             dependencies: [
-                "OTCServer", "OTCStore", "OTCAdmin", "OTCReceivables", "OTCCredit", "OTCCollections", "OTCBilling", "OTCOrders", "OTCCore", "OTCProto",
+                "OTCServer", "OTCStore", "OTCAdmin", "OTCReceivables", "OTCCredit", "OTCCollections", "OTCDisputes", "OTCBilling", "OTCOrders", "OTCCore", "OTCProto",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -148,7 +153,7 @@ let package = Package(
         .executableTarget(
             name: "otcd",
             dependencies: [
-                "OTCApp", "OTCServer", "OTCStore", "OTCCore", "OTCCollections",
+                "OTCApp", "OTCServer", "OTCStore", "OTCCore", "OTCCollections", "OTCDisputes",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -195,7 +200,7 @@ let package = Package(
         .testTarget(
             name: "OTCIntegrationTests",
             dependencies: [
-                "OTCApp", "OTCServer", "OTCClient", "OTCStore", "OTCAdmin", "OTCReceivables", "OTCCredit", "OTCCollections", "OTCBilling", "OTCOrders", "OTCCore", "OTCProto", "OTCWire",
+                "OTCApp", "OTCServer", "OTCClient", "OTCStore", "OTCAdmin", "OTCReceivables", "OTCCredit", "OTCCollections", "OTCDisputes", "OTCBilling", "OTCOrders", "OTCCore", "OTCProto", "OTCWire",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

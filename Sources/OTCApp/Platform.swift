@@ -8,6 +8,7 @@ public import OTCCore
 import OTCBilling
 import OTCCollections
 import OTCCredit
+import OTCDisputes
 import OTCOrders
 import OTCReceivables
 
@@ -22,6 +23,7 @@ public enum Platform {
         CreditMigrations.all,
         OrderMigrations.all,
         CollectionsMigrations.all,
+        DisputeMigrations.all,
     ])
 
     /// Every service of the platform in one method table.
@@ -41,6 +43,7 @@ public enum Platform {
         table.register(OrderService(store: store, creditGate: orderCredit, shipmentObserver: orderBilling))
         table.register(CreditService(store: store, heldOrders: orderCredit))
         table.register(CollectionsService(store: store, observers: [orderCredit, orderBilling]))
+        table.register(DisputeService(store: store))
         for service in extraServices { service.registerMethods(with: &table) }
         return table
     }

@@ -68,6 +68,19 @@ public struct Collections: Sendable {
         return DunningOutcome(runID: runID, notices: records, skipped: plan.skipped)
     }
 
+    /// otcd's job: promises whose day has passed are settled as of the tenant's today, so a broken
+    /// one is on top of the worklist when the shift starts, without anyone asking.
+    public static let promiseWatch = TenantJob(name: "promise-watch") { tx in
+        try await Collections().detectPromises(asOf: tx.today, rules: try await tx.currentRules(), in: tx).broken.count
+    }
+
+    /// Excludes `amount` of an item from dunning, or lifts the exclusion (0): dispute resolution
+    /// holds what is disputed while the dispute is open.
+    public func holdItem(_ itemID: UUID, documentNumber: String, amount: Int64, reason: String, reference: String,
+                         in tx: TenantTransaction) async throws {
+        try await store.setItemHold(itemID: itemID, documentNumber: documentNumber, amount: amount, reason: reason, reference: reference, in: tx)
+    }
+
     /// Resolves open promises as of `asOf`: kept when paid, broken when the date (plus grace) has
     /// passed without payment. Each promise changes state once (the update only takes open ones);
     /// a broken one opens a follow-up task and goes to the top of the worklist.

@@ -38,12 +38,16 @@ public struct Scope: Hashable, Sendable, Codable, CustomStringConvertible, Expre
     /// collections decisions are made by operators).
     public static let creditRead: Scope = "credit:read"
     public static let collectionsRead: Scope = "collections:read"
+    /// Disputes the ERP raises for its customers, and reads.
+    public static let disputesRead: Scope = "disputes:read"
+    public static let disputesWrite: Scope = "disputes:write"
     /// Payments the ERP has matched itself (LedgerService/RecordPayment).
     public static let paymentsWrite: Scope = "payments:write"
 
     /// Every scope an ERP credential can hold; issuing with no scopes grants these.
     public static let allERP: [Scope] = [.ordersRead, .ordersWrite, .customersRead, .customersWrite, .billingRead, .billingWrite,
-                                         .receivablesRead, .creditRead, .collectionsRead, .paymentsWrite]
+                                         .receivablesRead, .creditRead, .collectionsRead, .paymentsWrite,
+                                         .disputesRead, .disputesWrite]
 
     /// `:write` implies `:read` of the same resource.
     public func isSatisfied(by granted: Set<Scope>) -> Bool {

@@ -13,6 +13,7 @@ public struct TenantRules: Sendable, Codable, Equatable {
     public var billing: Billing
     public var credit: Credit
     public var collections: Collections
+    public var disputes: Disputes
 
     public struct Validation: Sendable, Codable, Equatable {
         /// Hold an order whose customer PO number was already used by another order of the customer.
@@ -33,10 +34,12 @@ public struct TenantRules: Sendable, Codable, Equatable {
         validation: Validation = Validation(),
         taxCodes: [String: Int] = ["STD": 2000, "RED": 700, "ZERO": 0, "EXEMPT": 0],
         slaHours: [String: Int] = ["order_validation_hold": 4, "order_credit_hold": 8, "invoice_distribution": 24,
-                                   "credit_limit_approval": 24, "write_off_approval": 48, "promise_broken": 24],
+                                   "credit_limit_approval": 24, "write_off_approval": 48, "promise_broken": 24,
+                                   "dispute_escalation": 8],
         billing: Billing = Billing(),
         credit: Credit = Credit(),
-        collections: Collections = Collections()
+        collections: Collections = Collections(),
+        disputes: Disputes = Disputes()
     ) {
         self.validation = validation
         self.taxCodes = taxCodes
@@ -44,6 +47,7 @@ public struct TenantRules: Sendable, Codable, Equatable {
         self.billing = billing
         self.credit = credit
         self.collections = collections
+        self.disputes = disputes
     }
 
     public static let defaults = TenantRules()
@@ -55,6 +59,7 @@ public struct TenantRules: Sendable, Codable, Equatable {
         }
         try credit.validate()
         try collections.validate()
+        try disputes.validate()
         guard (3...12).contains(billing.numberDigits) else {
             throw OTCError.invalidArgument("billing.number_digits must be 3 to 12 (got \(billing.numberDigits))")
         }
@@ -73,7 +78,7 @@ public struct TenantRules: Sendable, Codable, Equatable {
     public func slaHours(for kind: String) -> Int { slaHours[kind] ?? 24 }
 
     enum CodingKeys: String, CodingKey {
-        case validation, taxCodes = "tax_codes", slaHours = "sla_hours", billing, credit, collections
+        case validation, taxCodes = "tax_codes", slaHours = "sla_hours", billing, credit, collections, disputes
     }
 
     public init(from decoder: any Decoder) throws {
@@ -85,6 +90,7 @@ public struct TenantRules: Sendable, Codable, Equatable {
         billing = try c.decodeIfPresent(Billing.self, forKey: .billing) ?? defaults.billing
         credit = try c.decode(.credit, or: defaults.credit)
         collections = try c.decodeIfPresent(Collections.self, forKey: .collections) ?? defaults.collections
+        disputes = try c.decode(.disputes, or: defaults.disputes)
     }
 }
 

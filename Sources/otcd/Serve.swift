@@ -4,6 +4,7 @@ import Logging
 import Metrics
 import OTCApp
 import OTCCollections
+import OTCDisputes
 import OTCServer
 import OTCStore
 import PostgresNIO
@@ -69,7 +70,7 @@ struct Serve: AsyncParsableCommand {
                 .init(service: client),
                 .init(service: metrics),
                 .init(service: IdempotencySweeper(client: client, logger: logger)),
-                .init(service: PromiseWatcher(client: client, logger: logger)),
+                .init(service: TenantJobRunner(client: client, logger: logger, jobs: [Collections.promiseWatch, Disputes.slaEscalation])),
                 .init(service: platform, successTerminationBehavior: .gracefullyShutdownGroup),
             ],
             gracefulShutdownSignals: [.sigterm, .sigint],

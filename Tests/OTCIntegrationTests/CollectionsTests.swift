@@ -270,10 +270,10 @@ struct CollectionsTests {
                     VALUES ('C-1', 'EUR', 1200, current_date - 2, current_date - 7, 'op:test')
                     """, logger: TestEnvironment.logger)
             }
-            let watcher = PromiseWatcher(client: server.client, logger: TestEnvironment.logger)
-            _ = await watcher.watchOnce()
+            let watcher = TenantJobRunner(client: server.client, logger: TestEnvironment.logger, jobs: [Collections.promiseWatch])
+            _ = await watcher.runOnce()
             #expect(try await server.count("promises", tenant: desk.tenant, where: "status = 'broken'") == 1)
-            _ = await watcher.watchOnce()
+            _ = await watcher.runOnce()
             #expect(try await server.count("tasks", tenant: desk.tenant, where: "kind = 'promise_broken'") == 1)
             #expect(try await server.count("audit_log", tenant: desk.tenant,
                                            where: "action = 'collections.promise_broken' AND principal = 'op:system.promise-watch'") == 1)
