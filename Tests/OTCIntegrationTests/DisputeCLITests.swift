@@ -1,0 +1,45 @@
+import Foundation
+import OTCClient
+import OTCCore
+import OTCProto
+import OTCStore
+import SwiftProtobuf
+import Testing
+
+/// otcctl dispute: open on an invoice, list, move, accept into a credit memo, root causes.
+@Suite("otcctl dispute")
+struct DisputeCLITests {
+    @Test func analystOpensWorksAndAcceptsADispute() async throws {
+        try await withServer { server in
+            let dir = NSTemporaryDirectory() + "otcctl-dispute-\(UUID().uuidString)"
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            let config = dir + "/config.json"
+            let desk = try await CollectionsTests.desk(server, "clidsp", customers: ["C-1"])
+            let (_, token) = try await server.control.bootstrapAdmin(login: "dsp-" + UUID().uuidString.prefix(6).lowercased(), displayName: "Admin")
+            let added = try await CLITests.otcctl(["context", "add", "admin", "--server", "127.0.0.1:\(server.port)", "--token", token,
+                                                   "--ca-file", TestEnvironment.certificate.cert, "--use"], config: config)
+            #expect(added.status == 0, "\(added.stderr)")
+            func run(_ args: String...) async throws -> CLITests.Run { try await CLITests.otcctl(args + ["--tenant", desk.tenant], config: config) }
+            let invoice = try await CollectionsTests.invoice(desk, "CLI-D1", customer: "C-1", issuedDaysAgo: 10, net: 10_000)
+
+            let opened = try await run("dispute", "open", "C-1", "--reason", "price", "--item", "\(invoice.number):24.00",
+                                       "--description", "agreed 10 % less", "--attachment", "dms://4711=contract.pdf", "-o", "json")
+            #expect(opened.status == 0, "\(opened.stderr)")
+            let dispute = try Otc_Disputes_V1_Dispute(jsonString: opened.stdout, options: CLITests.lenient)
+            #expect(dispute.disputedAmount == 2_400 && dispute.ownerTeam == "pricing")
+            let listed = try await run("dispute", "list", "--status", "open")
+            #expect(listed.stdout.contains(dispute.number) && listed.stdout.contains("24.00"), "\(listed.stdout)")
+            #expect(try await run("dispute", "status", dispute.number, "in_review", "--note", "asked sales").status == 0)
+            let bad = try await run("dispute", "status", dispute.number, "closed")
+            #expect(bad.status == 1 && bad.stderr.contains("FAILED_PRECONDITION"), "\(bad.stderr)")
+            #expect(try await run("dispute", "resolve", dispute.number, "--accept").status == 2)
+            let accepted = try await run("dispute", "resolve", dispute.number, "--accept", "--amount", "12.00", "--note", "half agreed")
+            #expect(accepted.status == 0, "\(accepted.stderr)")
+            #expect(accepted.stdout.contains("resolved_accepted") && accepted.stdout.contains("CN-"), "\(accepted.stdout)")
+            let shown = try await run("dispute", "show", dispute.number)
+            #expect(shown.stdout.contains("asked sales") && shown.stdout.contains("contract.pdf (dms://4711)"), "\(shown.stdout)")
+            let causes = try await run("dispute", "causes")
+            #expect(causes.stdout.contains("PRICE"), "\(causes.stdout)")
+        }
+    }
+}
