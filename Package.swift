@@ -100,7 +100,7 @@ let package = Package(
         ),
         .target(
             name: "OTCCashApp",
-            dependencies: ["OTCCore", "OTCStore", "OTCReceivables", "OTCProto", .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log"), .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            dependencies: ["OTCCore", "OTCStore", "OTCReceivables", "OTCProto", .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log"), .product(name: "SwiftProtobuf", package: "swift-protobuf"), .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strictSettings
         ),
         .target(
@@ -142,7 +142,7 @@ let package = Package(
         .target(
             name: "OTCApp",
             dependencies: [
-                "OTCServer", "OTCStore", "OTCAdmin", "OTCReceivables", "OTCCredit", "OTCCollections", "OTCDisputes", "OTCBilling", "OTCOrders", "OTCCore", "OTCProto",
+                "OTCServer", "OTCStore", "OTCAdmin", "OTCReceivables", "OTCCredit", "OTCCollections", "OTCDisputes", "OTCCashApp", "OTCBilling", "OTCOrders", "OTCCore", "OTCProto",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -200,7 +200,7 @@ let package = Package(
         .testTarget(
             name: "OTCIntegrationTests",
             dependencies: [
-                "OTCApp", "OTCServer", "OTCClient", "OTCStore", "OTCAdmin", "OTCReceivables", "OTCCredit", "OTCCollections", "OTCDisputes", "OTCBilling", "OTCOrders", "OTCCore", "OTCProto", "OTCWire",
+                "OTCApp", "OTCServer", "OTCClient", "OTCStore", "OTCAdmin", "OTCReceivables", "OTCCredit", "OTCCollections", "OTCDisputes", "OTCCashApp", "OTCBilling", "OTCOrders", "OTCCore", "OTCProto", "OTCWire",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

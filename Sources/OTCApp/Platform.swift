@@ -7,6 +7,7 @@ import OTCAdmin
 public import OTCCore
 import OTCBilling
 import OTCCollections
+import OTCCashApp
 import OTCCredit
 import OTCDisputes
 import OTCOrders
@@ -24,6 +25,7 @@ public enum Platform {
         OrderMigrations.all,
         CollectionsMigrations.all,
         DisputeMigrations.all,
+        CashAppMigrations.all,
     ])
 
     /// Every service of the platform in one method table.
@@ -44,6 +46,7 @@ public enum Platform {
         table.register(CreditService(store: store, heldOrders: orderCredit))
         table.register(CollectionsService(store: store, observers: [orderCredit, orderBilling]))
         table.register(DisputeService(store: store))
+        table.register(CashApplicationService(store: store))
         for service in extraServices { service.registerMethods(with: &table) }
         return table
     }

@@ -1,6 +1,6 @@
 public import OTCCore
 public import OTCStore
-public import Foundation
+import Foundation
 import OTCReceivables
 import OTCBilling
 import OTCCollections

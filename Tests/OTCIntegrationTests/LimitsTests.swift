@@ -33,14 +33,15 @@ struct LimitsTests {
     /// A client waiting for a slow reply sends nothing, yet is not idle: the call completes, and
     /// the idle GoAway comes only after it.
     @Test func aCallInFlightKeepsTheConnectionFromIdling() async throws {
-        try await withServer(configure: { $0.limits.idleTimeout = .milliseconds(300) }, extraServices: [SlowService()]) { server in
+        // 1 s idle timeout, a call three times as long: generous enough for a loaded CI machine.
+        try await withServer(configure: { $0.limits.idleTimeout = .seconds(1) }, extraServices: [SlowService()]) { server in
             let admin = try await server.admin()
             let reply: Otc_System_V1_PingResponse = try await admin.call(
-                SlowService.method, request: SlowService.request(milliseconds: 1_000), timeout: .seconds(5))
-            #expect(String(decoding: reply.payload, as: UTF8.self).hasPrefix("1000"))
+                SlowService.method, request: SlowService.request(milliseconds: 3_000), timeout: .seconds(10))
+            #expect(String(decoding: reply.payload, as: UTF8.self).hasPrefix("3000"))
             // Still open right after: no GoAway was sent while the call ran.
             let _: Otc_System_V1_PingResponse = try await admin.call(Method.ping, request: Otc_System_V1_PingRequest())
-            try await Task.sleep(for: .milliseconds(1_000))
+            try await Task.sleep(for: .milliseconds(3_000))
             await expectStatus(.unavailable) {
                 let _: Otc_System_V1_PingResponse = try await admin.call(Method.ping, request: Otc_System_V1_PingRequest())
             }

@@ -1,0 +1,117 @@
+public import OTCCore
+public import OTCStore
+import OTCProto
+import Foundation
+import SwiftProtobuf
+
+/// `otc.cashapp.v1.CashApplicationService`: bank files in, receipts out (matching follows).
+public struct CashApplicationService: RPCService {
+    let store: TenantStore
+    let receipts = ReceiptStore()
+
+    public init(store: TenantStore) {
+        self.store = store
+    }
+
+    static let prefix = "/otc.cashapp.v1.CashApplicationService/"
+
+    public func registerMethods(with table: inout MethodTable) {
+        table.register(Self.prefix + "ImportBankFile", access: .tenant(scope: .paymentsWrite, role: .analyst), mutating: true, importFile)
+        table.register(Self.prefix + "ListReceipts", access: .tenant(scope: .receivablesRead, role: .viewer), mutating: false, list)
+    }
+
+    @Sendable func importFile(_ request: Otc_Cashapp_V1_ImportBankFileRequest, _ context: CallContext) async throws
+        -> Otc_Cashapp_V1_ImportBankFileResponse
+    {
+        guard !request.content.isEmpty else { throw OTCError.invalidArgument("the file is empty") }
+        var format: BankFileFormat?
+        if !request.format.isEmpty {
+            guard let named = BankFileFormat(rawValue: request.format.lowercased()) else {
+                throw OTCError.invalidArgument("format '\(request.format)' is unknown: \(BankFileFormat.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            format = named
+        }
+        var mapping: CSVMapping?
+        if !request.csvMappingJson.isEmpty {
+            do {
+                mapping = try JSONDecoder().decode(CSVMapping.self, from: Data(request.csvMappingJson.utf8))
+            } catch {
+                throw OTCError.invalidArgument("csv_mapping_json is not a column mapping: \(error)")
+            }
+        }
+        let parsed = BankFileReader.read(request.content, format: format, csvMapping: mapping, name: request.fileName)
+        guard !parsed.statements.isEmpty || parsed.errors.isEmpty else {
+            throw OTCError.invalidArgument(
+                "nothing in \(request.fileName.isEmpty ? "the file" : request.fileName) could be read: \(parsed.errors.prefix(3).map(\.description).joined(separator: "; "))",
+                details: Dictionary(uniqueKeysWithValues: parsed.errors.prefix(20).enumerated().map { ("\($0.offset + 1):\($0.element.location)", $0.element.message) }))
+        }
+        let digest = ReceiptStore.digest(request.content)
+        return try await store.idempotentTransaction(context) { tx in
+            var response = Otc_Cashapp_V1_ImportBankFileResponse()
+            response.format = parsed.format.rawValue
+            response.errors = parsed.errors.map { error in .with { $0.location = error.location; $0.message = error.message } }
+            if let (id, _, statements, new, existing) = try await receipts.file(sha256: digest, in: tx) {
+                response.fileID = id.uuidString.lowercased()
+                response.duplicateFile = true
+                response.statements = Int32(statements)
+                response.receiptsExisting = Int32(new + existing)
+                return response
+            }
+            let (fileID, fresh) = try await receipts.insert(content: request.content, sha256: digest, name: request.fileName, parsed: parsed,
+                                                            errors: parsed.errors, in: tx)
+            response.fileID = fileID.uuidString.lowercased()
+            response.statements = Int32(parsed.statements.count)
+            response.receiptsNew = Int32(fresh.count)
+            response.receiptsExisting = Int32(parsed.receipts.count - fresh.count)
+            var credited: [String: Int64] = [:]
+            for receipt in fresh where receipt.isCredit && !receipt.isReversal { credited[receipt.currency.code, default: 0] += receipt.amount }
+            response.credited = credited.sorted { $0.key < $1.key }.map { code, units in .with { $0.currency = code; $0.units = units } }
+            try await tx.audit(action: "cashapp.import", entityType: "bank_file", entityID: response.fileID, details: [
+                "file": request.fileName, "format": parsed.format.rawValue, "statements": "\(parsed.statements.count)",
+                "receipts_new": "\(fresh.count)", "receipts_existing": "\(response.receiptsExisting)", "errors": "\(parsed.errors.count)",
+            ])
+            return response
+        }
+    }
+
+    @Sendable func list(_ request: Otc_Cashapp_V1_ListReceiptsRequest, _ context: CallContext) async throws -> Otc_Cashapp_V1_ListReceiptsResponse {
+        let paging = try Paging(pageSize: request.page.pageSize, pageToken: request.page.pageToken, kind: "receipts")
+        let after = try paging.after.map { text -> Int64 in
+            guard let seq = Int64(text) else { throw OTCError.invalidArgument("page_token is not one this list returned") }
+            return seq
+        }
+        let fileID = request.fileID.isEmpty ? nil : try UUID.parse(request.fileID, what: "bank file")
+        return try await store.transaction(context) { tx in
+            let page = try await receipts.list(status: request.status.isEmpty ? nil : request.status, fileID: fileID, afterSeq: after,
+                                               limit: paging.limit, in: tx)
+            var response = Otc_Cashapp_V1_ListReceiptsResponse()
+            response.receipts = page.map { Self.message($0.0) }
+            response.nextPageToken = paging.nextToken(lastKey: page.last.map { "\($0.1)" }, returned: page.count, kind: "receipts")
+            return response
+        }
+    }
+
+    static func message(_ record: ReceiptRecord) -> Otc_Cashapp_V1_Receipt {
+        let r = record.receipt
+        return .with {
+            $0.id = record.id.uuidString.lowercased()
+            $0.statementID = record.statementID
+            $0.reference = r.reference
+            $0.account = record.account
+            $0.amount = .with { m in m.units = r.amount; m.currency = r.currency.code }
+            $0.isCredit = r.isCredit
+            $0.isReversal = r.isReversal
+            if let d = r.bookingDate { $0.bookingDate = d.message }
+            if let d = r.valueDate { $0.valueDate = d.message }
+            $0.payerName = r.payerName
+            $0.payerAccount = r.payerAccount
+            $0.endToEndID = r.endToEndID
+            $0.structuredReferences = r.structuredReferences
+            $0.remittanceText = r.remittanceText
+            $0.bankReference = r.bankReference
+            $0.charges = r.charges
+            $0.status = record.status
+            $0.fileID = record.fileID.uuidString.lowercased()
+        }
+    }
+}
