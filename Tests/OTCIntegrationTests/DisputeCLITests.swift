@@ -6,8 +6,9 @@ import OTCStore
 import SwiftProtobuf
 import Testing
 
-/// otcctl dispute: open on an invoice, list, move, accept into a credit memo, root causes.
-@Suite("otcctl dispute")
+/// otcctl dispute (open on an invoice, list, move, accept into a credit memo, root causes) and
+/// otcctl bank import / receipts.
+@Suite("otcctl dispute and bank import")
 struct DisputeCLITests {
     @Test func analystOpensWorksAndAcceptsADispute() async throws {
         try await withServer { server in
@@ -40,6 +41,15 @@ struct DisputeCLITests {
             #expect(shown.stdout.contains("asked sales") && shown.stdout.contains("contract.pdf (dms://4711)"), "\(shown.stdout)")
             let causes = try await run("dispute", "causes")
             #expect(causes.stdout.contains("PRICE"), "\(causes.stdout)")
+
+            // A bank file: imported once, listed; a second import says it was seen before.
+            try BankImportTests.camt053.write(toFile: dir + "/camt.xml", atomically: true, encoding: .utf8)
+            let imported = try await run("bank", "import", dir + "/camt.xml")
+            #expect(imported.status == 0 && imported.stdout.contains("camt.053"), "\(imported.stdout)\(imported.stderr)")
+            let again = try await run("bank", "import", dir + "/camt.xml")
+            #expect(again.stdout.contains("imported before"), "\(again.stdout)")
+            let receipts = try await run("receipts", "--status", "unmatched")
+            #expect(receipts.stdout.contains("BATCH-7781/2") && receipts.stdout.contains("1200.50"), "\(receipts.stdout)")
         }
     }
 }

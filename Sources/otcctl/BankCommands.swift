@@ -1,0 +1,103 @@
+import ArgumentParser
+import Foundation
+import OTCClient
+import OTCCore
+import OTCProto
+import SwiftProtobuf
+
+enum CashAppMethods {
+    static let prefix = "/otc.cashapp.v1.CashApplicationService/"
+    static let importFile = prefix + "ImportBankFile"
+    static let listReceipts = prefix + "ListReceipts"
+}
+
+/// Bank files into receipts.
+struct BankCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bank",
+        abstract: "Import bank statements and notifications (camt.053/054, BAI2, MT940, CSV).",
+        subcommands: [Import.self])
+
+    struct Import: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Import a bank file; the same file or the same entries again create nothing new.",
+            discussion: """
+                The format is recognised from the content (camt, BAI2, MT940); CSV needs --format csv and the client's \
+                column mapping (--csv-mapping FILE, JSON). Lines or elements that cannot be read are listed on stderr with \
+                their location; the others are imported, and the command exits 1 when there were any.
+                """)
+        @Argument(help: "The file.") var file: String
+        @Option(help: "camt.053, camt.054, bai2, mt940 or csv (default: recognised).") var format: String?
+        @Option(name: .customLong("csv-mapping"), help: "CSV column mapping (JSON file).") var csvMapping: String?
+        @OptionGroup var global: GlobalOptions
+
+        func run() async throws {
+            let content = try Data(contentsOf: URL(fileURLWithPath: file))
+            let mapping = try csvMapping.map { try String(contentsOfFile: $0, encoding: .utf8) } ?? ""
+            try await global.withSession { session in
+                printError("importing \(file) (\(content.count) bytes)…")
+                let response = try await session.write(CashAppMethods.importFile, Otc_Cashapp_V1_ImportBankFileRequest.with {
+                    $0.fileName = (file as NSString).lastPathComponent
+                    $0.content = content
+                    $0.format = format ?? ""
+                    $0.csvMappingJson = mapping
+                }, as: Otc_Cashapp_V1_ImportBankFileResponse.self, tenant: try session.requireTenant())
+                if session.json {
+                    try JSONOutput.print(response)
+                } else {
+                    var details = Details()
+                    details.add("file", response.fileID + (response.duplicateFile ? "  (imported before: nothing new)" : ""))
+                    details.add("format", response.format)
+                    details.add("statements", "\(response.statements)")
+                    details.add("receipts new", "\(response.receiptsNew)")
+                    details.add("already imported", "\(response.receiptsExisting)")
+                    details.add("credits", response.credited.map(Money.format).joined(separator: ", "))
+                    details.add("errors", "\(response.errors.count)")
+                    details.print()
+                }
+                for error in response.errors { printError("error: \(error.location): \(error.message)") }
+                if !response.errors.isEmpty { throw ExitCode(1) }
+            }
+        }
+    }
+}
+
+/// Receipts from bank files.
+struct ReceiptsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "receipts",
+        abstract: "List receipts imported from bank files.",
+        subcommands: [List.self], defaultSubcommand: List.self)
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List receipts (every page).")
+        @Option(help: "unmatched, applied, exception or not_applicable.") var status: String?
+        @Option(help: "Only receipts of this bank file (its id).") var file: String?
+        @OptionGroup var global: GlobalOptions
+
+        func run() async throws {
+            try await global.withSession { session in
+                let tenant = try session.requireTenant()
+                var receipts: [Otc_Cashapp_V1_Receipt] = []
+                var token = ""
+                repeat {
+                    let page = try await session.read(CashAppMethods.listReceipts, Otc_Cashapp_V1_ListReceiptsRequest.with {
+                        $0.page = .with { $0.pageSize = 500; $0.pageToken = token }
+                        $0.status = status ?? ""
+                        $0.fileID = file ?? ""
+                    }, as: Otc_Cashapp_V1_ListReceiptsResponse.self, tenant: tenant)
+                    receipts += page.receipts
+                    token = page.nextPageToken
+                } while !token.isEmpty
+                if session.json { return try JSONOutput.print(Otc_Cashapp_V1_ListReceiptsResponse.with { $0.receipts = receipts }) }
+                var table = Table("reference", "value date", "amount>", "dir", "payer", "payer account", "remittance", "status")
+                for r in receipts {
+                    table.add(r.reference, formatDate(r.valueDate), Money.format(r.amount), r.isReversal ? "rev" : r.isCredit ? "in" : "out",
+                              r.payerName, r.payerAccount, ([r.remittanceText] + r.structuredReferences).filter { !$0.isEmpty }.joined(separator: " "),
+                              r.status)
+                }
+                table.print()
+            }
+        }
+    }
+}
