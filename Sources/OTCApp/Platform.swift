@@ -46,7 +46,7 @@ public enum Platform {
         table.register(CreditService(store: store, heldOrders: orderCredit))
         table.register(CollectionsService(store: store, observers: [orderCredit, orderBilling]))
         table.register(DisputeService(store: store))
-        table.register(CashApplicationService(store: store))
+        table.register(CashApplicationService(store: store, observers: [orderCredit, orderBilling]))
         for service in extraServices { service.registerMethods(with: &table) }
         return table
     }

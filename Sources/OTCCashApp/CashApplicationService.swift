@@ -1,5 +1,6 @@
 public import OTCCore
 public import OTCStore
+public import OTCReceivables
 import OTCProto
 import Foundation
 import SwiftProtobuf
@@ -8,9 +9,12 @@ import SwiftProtobuf
 public struct CashApplicationService: RPCService {
     let store: TenantStore
     let receipts = ReceiptStore()
+    let application: CashApplication
 
-    public init(store: TenantStore) {
+    /// `observers` hear of every receipt applied (credit re-checks held orders, paid orders close).
+    public init(store: TenantStore, observers: [any SettlementObserver] = []) {
         self.store = store
+        self.application = CashApplication(observers: observers)
     }
 
     static let prefix = "/otc.cashapp.v1.CashApplicationService/"
@@ -18,6 +22,8 @@ public struct CashApplicationService: RPCService {
     public func registerMethods(with table: inout MethodTable) {
         table.register(Self.prefix + "ImportBankFile", access: .tenant(scope: .paymentsWrite, role: .analyst), mutating: true, importFile)
         table.register(Self.prefix + "ListReceipts", access: .tenant(scope: .receivablesRead, role: .viewer), mutating: false, list)
+        table.register(Self.prefix + "RunMatching", access: .tenant(scope: .paymentsWrite, role: .analyst, erpAllowed: false), mutating: true,
+                       runMatching)
     }
 
     @Sendable func importFile(_ request: Otc_Cashapp_V1_ImportBankFileRequest, _ context: CallContext) async throws
@@ -87,6 +93,44 @@ public struct CashApplicationService: RPCService {
             var response = Otc_Cashapp_V1_ListReceiptsResponse()
             response.receipts = page.map { Self.message($0.0) }
             response.nextPageToken = paging.nextToken(lastKey: page.last.map { "\($0.1)" }, returned: page.count, kind: "receipts")
+            return response
+        }
+    }
+
+    @Sendable func runMatching(_ request: Otc_Cashapp_V1_RunMatchingRequest, _ context: CallContext) async throws
+        -> Otc_Cashapp_V1_RunMatchingResponse
+    {
+        let limit = request.maxReceipts == 0 ? 500 : Int(min(request.maxReceipts, 5_000))
+        return try await store.idempotentTransaction(context) { tx in
+            let rules = try await tx.currentRules()
+            let outcomes = try await application.run(limit: limit, rules: rules, in: tx)
+            var response = Otc_Cashapp_V1_RunMatchingResponse()
+            response.receipts = Int32(outcomes.count)
+            response.applied = Int32(outcomes.filter(\.applied).count)
+            response.exceptions = Int32(outcomes.count) - response.applied
+            response.proposals = outcomes.map { outcome in
+                .with {
+                    $0.receiptID = outcome.record.id.uuidString.lowercased()
+                    $0.receiptReference = outcome.record.receipt.reference
+                    $0.status = outcome.applied ? "applied" : "proposed"
+                    guard let proposal = outcome.proposal else { return }
+                    $0.customerNumber = proposal.customerNumber ?? ""
+                    $0.rule = proposal.rule
+                    $0.evidence = proposal.evidence
+                    $0.confidence = Int32(proposal.confidence)
+                    $0.allocations = proposal.allocations.map { a in .with { $0.documentNumber = a.documentNumber; $0.amount = a.amount } }
+                    var disputes = outcome.disputes.makeIterator()
+                    $0.differences = proposal.differences.map { difference in
+                        let described = CashApplication.describe(difference)
+                        return .with {
+                            $0.kind = described["kind"] ?? ""
+                            $0.amount = Int64(described["amount"] ?? "") ?? 0
+                            $0.reason = described["reason"] ?? ""
+                            if $0.kind == "deduction", outcome.applied { $0.disputeNumber = disputes.next() ?? "" }
+                        }
+                    }
+                }
+            }
             return response
         }
     }

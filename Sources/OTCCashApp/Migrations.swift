@@ -51,5 +51,35 @@ public enum CashAppMigrations {
             "CREATE INDEX receipts_file ON receipts (file_id, seq)",
             "CREATE TRIGGER bank_files_append_only BEFORE UPDATE OR DELETE ON bank_files FOR EACH ROW EXECUTE FUNCTION refuse_change()",
         ]),
+        Migration(module: "cashapp", version: 2, name: "matches and payer accounts", statements: [
+            "ALTER TABLE receipts ADD COLUMN payment_item_id uuid REFERENCES ar_items(id)",
+            """
+            CREATE TABLE receipt_matches (
+                id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+                seq bigserial NOT NULL UNIQUE,
+                receipt_id uuid NOT NULL REFERENCES receipts(id),
+                customer_number text,
+                rule text NOT NULL,
+                evidence jsonb NOT NULL,
+                confidence int NOT NULL,
+                allocations jsonb NOT NULL,
+                differences jsonb NOT NULL,
+                status text NOT NULL CHECK (status IN ('applied', 'proposed')),
+                rules_version int NOT NULL,
+                principal text NOT NULL,
+                created_at timestamptz NOT NULL DEFAULT now()
+            )
+            """,
+            "CREATE INDEX receipt_matches_receipt ON receipt_matches (receipt_id, seq)",
+            "CREATE TRIGGER receipt_matches_append_only BEFORE UPDATE OR DELETE ON receipt_matches FOR EACH ROW EXECUTE FUNCTION refuse_change()",
+            """
+            CREATE TABLE payer_accounts (
+                account text PRIMARY KEY,
+                customer_number text NOT NULL REFERENCES customers(number),
+                learned_from uuid REFERENCES receipts(id),
+                created_at timestamptz NOT NULL DEFAULT now()
+            )
+            """,
+        ]),
     ]
 }

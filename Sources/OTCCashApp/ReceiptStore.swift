@@ -60,6 +60,22 @@ public struct ReceiptStore: Sendable {
         return (fileID, rows.filter { fresh.contains($0.0.id + "\u{1F}" + $0.1.reference) }.map(\.1))
     }
 
+    func setStatus(_ id: UUID, to status: String, paymentItem: UUID?, in tx: TenantTransaction) async throws {
+        try await tx.query(
+            "UPDATE receipts SET status = \(status), payment_item_id = coalesce(\(paymentItem)::uuid, payment_item_id) WHERE id = \(id)")
+    }
+
+    /// Remembers that a bank account pays for a customer (the first receipt applied from it).
+    func learn(account: String, customer: String, receipt: UUID, in tx: TenantTransaction) async throws {
+        let compact = String(account.uppercased().filter { $0.isLetter || $0.isNumber })
+        guard !compact.isEmpty else { return }
+        try await tx.query(
+            """
+            INSERT INTO payer_accounts (account, customer_number, learned_from) VALUES (\(compact), \(customer), \(receipt))
+            ON CONFLICT (account) DO NOTHING
+            """)
+    }
+
     func list(status: String?, fileID: UUID?, afterSeq: Int64?, limit: Int, in tx: TenantTransaction) async throws -> [(ReceiptRecord, Int64)] {
         var result: [(ReceiptRecord, Int64)] = []
         for try await row in try await tx.query(

@@ -13,6 +13,16 @@ public enum JSONText {
         return out + "}"
     }
 
+    /// `["a","b",...]` in the given order.
+    public static func array(_ values: [String]) -> String {
+        var out = "["
+        for (index, value) in values.enumerated() {
+            if index > 0 { out += "," }
+            appendString(value, to: &out)
+        }
+        return out + "]"
+    }
+
     /// A JSON string literal with RFC 8259 escaping.
     public static func appendString(_ value: String, to out: inout String) {
         out += "\""

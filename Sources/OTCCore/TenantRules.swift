@@ -14,6 +14,7 @@ public struct TenantRules: Sendable, Codable, Equatable {
     public var credit: Credit
     public var collections: Collections
     public var disputes: Disputes
+    public var cashApplication: MatchingRules
 
     public struct Validation: Sendable, Codable, Equatable {
         /// Hold an order whose customer PO number was already used by another order of the customer.
@@ -35,11 +36,12 @@ public struct TenantRules: Sendable, Codable, Equatable {
         taxCodes: [String: Int] = ["STD": 2000, "RED": 700, "ZERO": 0, "EXEMPT": 0],
         slaHours: [String: Int] = ["order_validation_hold": 4, "order_credit_hold": 8, "invoice_distribution": 24,
                                    "credit_limit_approval": 24, "write_off_approval": 48, "promise_broken": 24,
-                                   "dispute_escalation": 8],
+                                   "dispute_escalation": 8, "cash_exception": 24],
         billing: Billing = Billing(),
         credit: Credit = Credit(),
         collections: Collections = Collections(),
-        disputes: Disputes = Disputes()
+        disputes: Disputes = Disputes(),
+        cashApplication: MatchingRules = MatchingRules()
     ) {
         self.validation = validation
         self.taxCodes = taxCodes
@@ -48,6 +50,7 @@ public struct TenantRules: Sendable, Codable, Equatable {
         self.credit = credit
         self.collections = collections
         self.disputes = disputes
+        self.cashApplication = cashApplication
     }
 
     public static let defaults = TenantRules()
@@ -60,6 +63,7 @@ public struct TenantRules: Sendable, Codable, Equatable {
         try credit.validate()
         try collections.validate()
         try disputes.validate()
+        try cashApplication.validate()
         guard (3...12).contains(billing.numberDigits) else {
             throw OTCError.invalidArgument("billing.number_digits must be 3 to 12 (got \(billing.numberDigits))")
         }
@@ -78,7 +82,7 @@ public struct TenantRules: Sendable, Codable, Equatable {
     public func slaHours(for kind: String) -> Int { slaHours[kind] ?? 24 }
 
     enum CodingKeys: String, CodingKey {
-        case validation, taxCodes = "tax_codes", slaHours = "sla_hours", billing, credit, collections, disputes
+        case validation, taxCodes = "tax_codes", slaHours = "sla_hours", billing, credit, collections, disputes, cashApplication = "cash_application"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -91,6 +95,7 @@ public struct TenantRules: Sendable, Codable, Equatable {
         credit = try c.decode(.credit, or: defaults.credit)
         collections = try c.decodeIfPresent(Collections.self, forKey: .collections) ?? defaults.collections
         disputes = try c.decode(.disputes, or: defaults.disputes)
+        cashApplication = try c.decode(.cashApplication, or: defaults.cashApplication)
     }
 }
 

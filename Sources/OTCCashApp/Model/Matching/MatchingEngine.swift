@@ -54,39 +54,6 @@ public struct AdviceLine: Sendable, Equatable {
     }
 }
 
-/// The cash-application rules a tenant sets (DOMAIN.md): the matching rules in order, tolerances,
-/// the confidence above which a proposal posts without a person, and how far the subset search
-/// may go.
-public struct MatchingRules: Sendable, Equatable, Codable {
-    public enum Rule: String, Sendable, Codable, CaseIterable {
-        case remittanceAdvice = "remittance_advice"
-        case referencesInText = "references_in_text"
-        case payerAndAmount = "payer_and_amount"
-    }
-
-    public var order: [Rule]
-    /// A difference up to this (minor units) is written off as bank charges (short) …
-    public var chargesTolerance: Int64
-    /// … or, when the receipt came after the discount date, still accepted as discount if within it.
-    public var acceptLateDiscountDays: Int
-    /// Proposals at or above this confidence post at once; below it they wait for an analyst.
-    public var autoApplyConfidence: Int
-    /// Largest number of a customer's open items the combination search considers.
-    public var maxSubsetItems: Int
-    /// Name similarity (0–100) from which a payer name identifies a customer.
-    public var nameSimilarity: Int
-
-    public init(order: [Rule] = Rule.allCases, chargesTolerance: Int64 = 500, acceptLateDiscountDays: Int = 3,
-                autoApplyConfidence: Int = 90, maxSubsetItems: Int = 16, nameSimilarity: Int = 80) {
-        self.order = order
-        self.chargesTolerance = chargesTolerance
-        self.acceptLateDiscountDays = acceptLateDiscountDays
-        self.autoApplyConfidence = autoApplyConfidence
-        self.maxSubsetItems = maxSubsetItems
-        self.nameSimilarity = nameSimilarity
-    }
-}
-
 /// What a receipt should do, and why: allocations to items, and what is left as a difference.
 public struct MatchProposal: Sendable, Equatable {
     public enum Difference: Sendable, Equatable {

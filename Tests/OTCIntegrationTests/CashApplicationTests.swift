@@ -1,0 +1,83 @@
+import Foundation
+import OTCClient
+import OTCCore
+import OTCProto
+import SwiftProtobuf
+import Testing
+
+/// Receipts matched and applied through the ledger: a payment naming its invoice, a short payment
+/// that becomes a deduction dispute (accepted into a credit memo), an overpayment on account, an
+/// unknown payer left as an exception; the ledger clean throughout.
+@Suite("Cash application")
+struct CashApplicationTests {
+    static let prefix = "/otc.cashapp.v1.CashApplicationService/"
+
+    @Test func receiptsAreMatchedAppliedOrLeftAsExceptions() async throws {
+        try await withServer { server in
+            let desk = try await CollectionsTests.desk(server, "cash_app", customers: ["C-1", "C-2"])
+            // The deduction in this test is proposed at 70 %: post from 70 on.
+            _ = try await publishRules(#"{"cash_application": {"auto_apply_confidence": 70}}"#, tenant: desk.tenant, on: desk.lead)
+            let a = try await CollectionsTests.invoice(desk, "CA-1", customer: "C-1", issuedDaysAgo: 20, net: 100_000)  // 1 200.00
+            let b = try await CollectionsTests.invoice(desk, "CA-2", customer: "C-1", issuedDaysAgo: 20, net: 50_000)   //   600.00
+            let c = try await CollectionsTests.invoice(desk, "CA-3", customer: "C-2", issuedDaysAgo: 20, net: 30_000)   //   360.00
+            let file = """
+                :20:STMT
+                :25:DE89370400440532013000
+                :28C:00100/001
+                :60F:C261125EUR1000,00
+                :61:2611260126C1200,00NTRFNONREF//B1
+                :86:166?00GUTSCHRIFT?20Rechnung \(a.number)?31DE02120300000000202051?32CUSTOMER C-1
+                :61:2611260126C500,00NTRFNONREF//B2
+                :86:166?00GUTSCHRIFT?20\(b.number) minus Mangel?32CUSTOMER C-1
+                :61:2611260126C400,00NTRFNONREF//B3
+                :86:166?00GUTSCHRIFT?20\(c.number)?32CUSTOMER C-2
+                :61:2611260126C77,00NTRFNONREF//B4
+                :86:166?00GUTSCHRIFT?20Danke?32NOBODY WE KNOW
+                :62F:C261126EUR3177,00
+                -
+                """
+            let imported: Otc_Cashapp_V1_ImportBankFileResponse = try await desk.erp.call(Self.prefix + "ImportBankFile", tenant: desk.tenant,
+                request: Otc_Cashapp_V1_ImportBankFileRequest.with { $0.content = Data(file.utf8); $0.fileName = "mt940.sta" })
+            #expect(imported.receiptsNew == 4 && imported.errors.isEmpty, "\(imported.errors)")
+            await expectStatus(.permissionDenied) {
+                let _: Otc_Cashapp_V1_RunMatchingResponse = try await desk.erp.call(Self.prefix + "RunMatching", tenant: desk.tenant,
+                                                                                   request: Otc_Cashapp_V1_RunMatchingRequest())
+            }
+            let run: Otc_Cashapp_V1_RunMatchingResponse = try await desk.analyst.call(Self.prefix + "RunMatching", tenant: desk.tenant,
+                                                                                     request: Otc_Cashapp_V1_RunMatchingRequest())
+            #expect(run.receipts == 4 && run.applied == 3 && run.exceptions == 1)
+            let byRef = Dictionary(uniqueKeysWithValues: run.proposals.map { ($0.receiptReference, $0) })
+            let exact = try #require(byRef.values.first { $0.allocations.first?.documentNumber == a.number })
+            #expect(exact.rule == "references_in_text" && exact.confidence == 95 && exact.evidence.first?.contains(a.number) == true)
+            let short = try #require(byRef.values.first { $0.allocations.first?.documentNumber == b.number })
+            #expect(short.differences.first?.kind == "deduction" && short.differences.first?.amount == 10_000)
+            let disputeNumber = try #require(short.differences.first?.disputeNumber)
+            #expect(disputeNumber.hasPrefix("DSP-"))
+            let over = try #require(byRef.values.first { $0.allocations.first?.documentNumber == c.number })
+            #expect(over.differences.first?.kind == "on_account" && over.differences.first?.amount == 4_000)
+            #expect(run.proposals.filter { $0.status == "proposed" }.count == 1)
+            #expect(try await server.count("tasks", tenant: desk.tenant, where: "kind = 'cash_exception' AND status = 'open'") == 1)
+            #expect(try await server.count("payer_accounts", tenant: desk.tenant, where: "customer_number = 'C-1'") == 1)
+            try await expectLedgerClean(desk.erp, tenant: desk.tenant)
+
+            // A second run finds nothing left to do.
+            let again: Otc_Cashapp_V1_RunMatchingResponse = try await desk.analyst.call(Self.prefix + "RunMatching", tenant: desk.tenant,
+                                                                                       request: Otc_Cashapp_V1_RunMatchingRequest())
+            #expect(again.receipts == 0)
+
+            // The deduction is accepted: a credit memo settles the rest of the invoice.
+            let accepted: Otc_Disputes_V1_Dispute = try await desk.analyst.call(DisputeTests.prefix + "ResolveDispute", tenant: desk.tenant,
+                request: Otc_Disputes_V1_ResolveDisputeRequest.with { $0.id = disputeNumber; $0.accepted = true; $0.note = "defect confirmed" })
+            #expect(accepted.status == "resolved_accepted" && accepted.source == "deduction" && accepted.creditMemos.count == 1)
+            for number in [a.number, b.number, c.number] {
+                let document: Otc_Billing_V1_Document = try await desk.erp.call(
+                    Method.getDocument, tenant: desk.tenant, request: Otc_Billing_V1_GetDocumentRequest.with { $0.number = number })
+                #expect(document.openAmount == 0, "\(number)")
+            }
+            let balances: Otc_Receivables_V1_GetBalancesResponse = try await desk.erp.call(
+                Method.balances, tenant: desk.tenant, request: Otc_Receivables_V1_GetBalancesRequest.with { $0.customerNumber = "C-2" })
+            #expect(balances.balances.first?.openAmount == -4_000)
+            try await expectLedgerClean(desk.erp, tenant: desk.tenant)
+        }
+    }
+}
