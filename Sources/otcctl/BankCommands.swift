@@ -9,6 +9,7 @@ enum CashAppMethods {
     static let prefix = "/otc.cashapp.v1.CashApplicationService/"
     static let importFile = prefix + "ImportBankFile"
     static let listReceipts = prefix + "ListReceipts"
+    static let runMatching = prefix + "RunMatching"
 }
 
 /// Bank files into receipts.
@@ -95,6 +96,40 @@ struct ReceiptsCommand: AsyncParsableCommand {
                     table.add(r.reference, formatDate(r.valueDate), Money.format(r.amount), r.isReversal ? "rev" : r.isCredit ? "in" : "out",
                               r.payerName, r.payerAccount, ([r.remittanceText] + r.structuredReferences).filter { !$0.isEmpty }.joined(separator: " "),
                               r.status)
+                }
+                table.print()
+            }
+        }
+    }
+}
+
+/// Matching receipts to open items.
+struct MatchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "match",
+        abstract: "Match unmatched receipts to open items with the client's rules.",
+        subcommands: [Run.self])
+
+    struct Run: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Match unmatched receipts: sure proposals post, the others wait as exceptions with their best proposal.")
+        @Option(name: .customLong("max"), help: "At most this many receipts (oldest first).") var maxReceipts: UInt32 = 500
+        @OptionGroup var global: GlobalOptions
+
+        func run() async throws {
+            try await global.withSession { session in
+                let response = try await session.write(CashAppMethods.runMatching, Otc_Cashapp_V1_RunMatchingRequest.with {
+                    $0.maxReceipts = maxReceipts
+                }, as: Otc_Cashapp_V1_RunMatchingResponse.self, tenant: try session.requireTenant())
+                if session.json { return try JSONOutput.print(response) }
+                print("\(response.receipts) receipt(s): \(response.applied) applied, \(response.exceptions) exception(s)\n")
+                var table = Table("receipt", "status", "customer", "rule", "conf>", "documents", "differences", "evidence")
+                for p in response.proposals {
+                    table.add(p.receiptReference, p.status, p.customerNumber, p.rule, p.confidence > 0 ? "\(p.confidence)" : "",
+                              p.allocations.map(\.documentNumber).joined(separator: " "),
+                              p.differences.map { "\($0.kind) \($0.amount)" + ($0.disputeNumber.isEmpty ? "" : " \($0.disputeNumber)") }
+                                  .joined(separator: ", "),
+                              p.evidence.joined(separator: "; "))
                 }
                 table.print()
             }

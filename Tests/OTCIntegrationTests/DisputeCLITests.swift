@@ -50,6 +50,9 @@ struct DisputeCLITests {
             #expect(again.stdout.contains("imported before"), "\(again.stdout)")
             let receipts = try await run("receipts", "--status", "unmatched")
             #expect(receipts.stdout.contains("BATCH-7781/2") && receipts.stdout.contains("1200.50"), "\(receipts.stdout)")
+            // Nobody in this tenant owes these: every receipt waits as an exception.
+            let matched = try await run("match", "run")
+            #expect(matched.status == 0 && matched.stdout.contains("0 applied, 3 exception(s)"), "\(matched.stdout)\(matched.stderr)")
         }
     }
 }
