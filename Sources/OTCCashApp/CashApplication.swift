@@ -2,7 +2,7 @@ public import OTCCore
 public import OTCStore
 public import OTCReceivables
 import OTCDisputes
-import Foundation
+public import Foundation
 import PostgresNIO
 
 /// Matching and application of receipts, in the caller's transaction: proposals from the pure
@@ -51,6 +51,41 @@ public struct CashApplication: Sendable {
             outcomes.append(Outcome(record: record, proposal: best, applied: true, disputes: disputes))
         }
         return outcomes
+    }
+
+    /// An analyst's application of one receipt: allocations to the customer's open items (same
+    /// currency), the rest on account. Refused for receipts already applied or not credits.
+    public func applyManually(receiptID: UUID, customer: String, allocations: [(documentNumber: String, amount: Int64)], note: String,
+                              rules: VersionedRules, in tx: TenantTransaction) async throws -> ReceiptRecord {
+        guard let record = try await receipts.find(receiptID, lock: true, in: tx) else {
+            throw OTCError.notFound("receipt \(receiptID.uuidString.lowercased()) does not exist")
+        }
+        guard record.status == "unmatched" || record.status == "exception" else {
+            throw OTCError.failedPrecondition("receipt \(record.receipt.reference) is \(record.status); only unmatched receipts and exceptions are applied")
+        }
+        var resolved: [MatchProposal.Allocation] = []
+        for (number, amount) in allocations {
+            guard amount > 0 else { throw OTCError.invalidArgument("the amount applied to \(number) must be positive") }
+            guard let item = try await ledger.item(documentNumber: number, in: tx), item.amount > 0 else {
+                throw OTCError.notFound("no invoice or debit memo \(number) is in the ledger")
+            }
+            guard item.customerNumber == customer, item.currency == record.receipt.currency else {
+                throw OTCError.failedPrecondition("\(number) is not an item of \(customer) in \(record.receipt.currency)")
+            }
+            resolved.append(MatchProposal.Allocation(itemID: item.id, documentNumber: item.documentNumber, amount: amount))
+        }
+        let total = resolved.reduce(0) { $0 + $1.amount }
+        guard total <= record.receipt.amount else {
+            throw OTCError.invalidArgument(
+                "the allocations add up to \(Money(units: total, currency: record.receipt.currency)), more than the receipt's \(Money(units: record.receipt.amount, currency: record.receipt.currency))")
+        }
+        let proposal = MatchProposal(customerNumber: customer, allocations: resolved,
+                                     differences: total < record.receipt.amount ? [.onAccount(record.receipt.amount - total)] : [],
+                                     rule: "manual", evidence: [note.isEmpty ? "applied by hand" : note], confidence: 100)
+        _ = try await apply(proposal, to: record, rules: rules, in: tx)
+        try await tx.closeTasks(subjectType: "receipt", subjectID: record.id.uuidString.lowercased(), kind: "cash_exception",
+                                resolution: "applied by hand to \(customer)")
+        return try await receipts.find(receiptID, lock: false, in: tx)!
     }
 
     /// Posts a proposal: the receipt as money on account, then its allocations, then its

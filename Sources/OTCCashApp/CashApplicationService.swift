@@ -22,6 +22,8 @@ public struct CashApplicationService: RPCService {
     public func registerMethods(with table: inout MethodTable) {
         table.register(Self.prefix + "ImportBankFile", access: .tenant(scope: .paymentsWrite, role: .analyst), mutating: true, importFile)
         table.register(Self.prefix + "ListReceipts", access: .tenant(scope: .receivablesRead, role: .viewer), mutating: false, list)
+        table.register(Self.prefix + "ApplyReceipt", access: .tenant(scope: .paymentsWrite, role: .analyst, erpAllowed: false), mutating: true,
+                       applyReceipt)
         table.register(Self.prefix + "RunMatching", access: .tenant(scope: .paymentsWrite, role: .analyst, erpAllowed: false), mutating: true,
                        runMatching)
     }
@@ -132,6 +134,20 @@ public struct CashApplicationService: RPCService {
                 }
             }
             return response
+        }
+    }
+
+    @Sendable func applyReceipt(_ request: Otc_Cashapp_V1_ApplyReceiptRequest, _ context: CallContext) async throws -> Otc_Cashapp_V1_Receipt {
+        let id = try UUID.parse(request.receiptID, what: "receipt")
+        guard !request.customerNumber.isEmpty else { throw OTCError.invalidArgument("say which customer paid (customer_number)") }
+        return try await store.idempotentTransaction(context) { tx in
+            guard try await CustomerStore().find(request.customerNumber, in: tx) != nil else {
+                throw OTCError.notFound("customer \(request.customerNumber) does not exist")
+            }
+            let record = try await application.applyManually(
+                receiptID: id, customer: request.customerNumber, allocations: request.allocations.map { ($0.documentNumber, $0.amount) },
+                note: request.note, rules: try await tx.currentRules(), in: tx)
+            return Self.message(record)
         }
     }
 

@@ -60,6 +60,11 @@ public struct ReceiptStore: Sendable {
         return (fileID, rows.filter { fresh.contains($0.0.id + "\u{1F}" + $0.1.reference) }.map(\.1))
     }
 
+    func find(_ id: UUID, lock: Bool, in tx: TenantTransaction) async throws -> ReceiptRecord? {
+        if lock { try await tx.query("SELECT 1 FROM receipts WHERE id = \(id) FOR UPDATE") }
+        return try await list(status: nil, fileID: nil, afterSeq: nil, limit: 1, only: id, in: tx).first?.0
+    }
+
     func setStatus(_ id: UUID, to status: String, paymentItem: UUID?, in tx: TenantTransaction) async throws {
         try await tx.query(
             "UPDATE receipts SET status = \(status), payment_item_id = coalesce(\(paymentItem)::uuid, payment_item_id) WHERE id = \(id)")
@@ -76,7 +81,8 @@ public struct ReceiptStore: Sendable {
             """)
     }
 
-    func list(status: String?, fileID: UUID?, afterSeq: Int64?, limit: Int, in tx: TenantTransaction) async throws -> [(ReceiptRecord, Int64)] {
+    func list(status: String?, fileID: UUID?, afterSeq: Int64?, limit: Int, only id: UUID? = nil,
+              in tx: TenantTransaction) async throws -> [(ReceiptRecord, Int64)] {
         var result: [(ReceiptRecord, Int64)] = []
         for try await row in try await tx.query(
             """
@@ -85,7 +91,7 @@ public struct ReceiptStore: Sendable {
                    bank_reference, charges, status, file_id, seq
             FROM receipts
             WHERE (\(status)::text IS NULL OR status = \(status)) AND (\(fileID)::uuid IS NULL OR file_id = \(fileID))
-              AND (\(afterSeq)::bigint IS NULL OR seq > \(afterSeq))
+              AND (\(afterSeq)::bigint IS NULL OR seq > \(afterSeq)) AND (\(id)::uuid IS NULL OR id = \(id))
             ORDER BY seq LIMIT \(limit)
             """)
         {

@@ -28,6 +28,25 @@ fileprivate nonisolated struct _GeneratedWithProtocGenSwiftVersion: SwiftProtobu
   typealias Version = _2
 }
 
+public nonisolated struct Otc_Cashapp_V1_ApplyReceiptRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var receiptID: String = String()
+
+  public var customerNumber: String = String()
+
+  public var allocations: [Otc_Cashapp_V1_Allocation] = []
+
+  /// Why (kept as the application's evidence).
+  public var note: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 public nonisolated struct Otc_Cashapp_V1_Allocation: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -342,6 +361,51 @@ public nonisolated struct Otc_Cashapp_V1_ListReceiptsResponse: Sendable {
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "otc.cashapp.v1"
+
+nonisolated extension Otc_Cashapp_V1_ApplyReceiptRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ApplyReceiptRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}receipt_id\0\u{3}customer_number\0\u{1}allocations\0\u{1}note\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.receiptID) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.customerNumber) }()
+      case 3: try { try decoder.decodeRepeatedMessageField(value: &self.allocations) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.note) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.receiptID.isEmpty {
+      try visitor.visitSingularStringField(value: self.receiptID, fieldNumber: 1)
+    }
+    if !self.customerNumber.isEmpty {
+      try visitor.visitSingularStringField(value: self.customerNumber, fieldNumber: 2)
+    }
+    if !self.allocations.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.allocations, fieldNumber: 3)
+    }
+    if !self.note.isEmpty {
+      try visitor.visitSingularStringField(value: self.note, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Otc_Cashapp_V1_ApplyReceiptRequest, rhs: Otc_Cashapp_V1_ApplyReceiptRequest) -> Bool {
+    if lhs.receiptID != rhs.receiptID {return false}
+    if lhs.customerNumber != rhs.customerNumber {return false}
+    if lhs.allocations != rhs.allocations {return false}
+    if lhs.note != rhs.note {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
 
 nonisolated extension Otc_Cashapp_V1_Allocation: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Allocation"

@@ -10,6 +10,7 @@ enum CashAppMethods {
     static let importFile = prefix + "ImportBankFile"
     static let listReceipts = prefix + "ListReceipts"
     static let runMatching = prefix + "RunMatching"
+    static let applyReceipt = prefix + "ApplyReceipt"
 }
 
 /// Bank files into receipts.
@@ -67,8 +68,43 @@ struct BankCommand: AsyncParsableCommand {
 struct ReceiptsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "receipts",
-        abstract: "List receipts imported from bank files.",
-        subcommands: [List.self], defaultSubcommand: List.self)
+        abstract: "List receipts imported from bank files, and apply one by hand.",
+        subcommands: [List.self, Apply.self], defaultSubcommand: List.self)
+
+    struct Apply: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Apply an unmatched or exception receipt by hand: split across a customer's items, the rest on account.",
+            discussion: "Example: otcctl receipts apply 3f2c… --customer C-1001 --apply INV-2026-000001:1200.00 --note \"phone call\"")
+        @Argument(help: "Receipt id (otcctl receipts shows them with -o json).") var receipt: String
+        @Option(help: "The customer who paid.") var customer: String
+        @Option(name: .customLong("apply"), help: ArgumentHelp("A document and the amount it gets; repeatable.", valueName: "DOCUMENT:AMOUNT"))
+        var allocations: [String] = []
+        @Option(help: "Why (kept with the application).") var note: String = ""
+        @OptionGroup var global: GlobalOptions
+
+        func validate() throws {
+            for allocation in allocations where !allocation.contains(":") {
+                throw ValidationError("--apply takes DOCUMENT:AMOUNT (got \(allocation))")
+            }
+        }
+
+        func run() async throws {
+            try await global.withSession { session in
+                var parsed: [Otc_Cashapp_V1_Allocation] = []
+                for allocation in allocations {
+                    let parts = allocation.split(separator: ":", maxSplits: 1).map(String.init)
+                    let document = try await fetchDocument(parts[0], session: session)
+                    let units = try parseAmount(parts[1], currency: document.currency)
+                    parsed.append(.with { $0.documentNumber = document.number; $0.amount = units })
+                }
+                let applied = try await session.write(CashAppMethods.applyReceipt, Otc_Cashapp_V1_ApplyReceiptRequest.with {
+                    $0.receiptID = receipt; $0.customerNumber = customer; $0.allocations = parsed; $0.note = note
+                }, as: Otc_Cashapp_V1_Receipt.self, tenant: try session.requireTenant())
+                if session.json { return try JSONOutput.print(applied) }
+                print("receipt \(applied.reference) (\(Money.format(applied.amount))) applied to \(customer)")
+            }
+        }
+    }
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List receipts (every page).")

@@ -60,6 +60,25 @@ struct CashApplicationTests {
             #expect(try await server.count("payer_accounts", tenant: desk.tenant, where: "customer_number = 'C-1'") == 1)
             try await expectLedgerClean(desk.erp, tenant: desk.tenant)
 
+            // The exception is applied by hand: all of it on account of C-1, once.
+            let exception = try #require(run.proposals.first { $0.status == "proposed" })
+            await expectStatus(.invalidArgument) {
+                let _: Otc_Cashapp_V1_Receipt = try await desk.analyst.call(Self.prefix + "ApplyReceipt", tenant: desk.tenant, request: Otc_Cashapp_V1_ApplyReceiptRequest.with {
+                    $0.receiptID = exception.receiptID; $0.customerNumber = "C-1"
+                    $0.allocations = [.with { $0.documentNumber = b.number; $0.amount = 7_701 }]
+                })
+            }
+            let manual: Otc_Cashapp_V1_Receipt = try await desk.analyst.call(Self.prefix + "ApplyReceipt", tenant: desk.tenant, request: Otc_Cashapp_V1_ApplyReceiptRequest.with {
+                $0.receiptID = exception.receiptID; $0.customerNumber = "C-1"; $0.note = "customer called: prepayment"
+            })
+            #expect(manual.status == "applied")
+            #expect(try await server.count("tasks", tenant: desk.tenant, where: "kind = 'cash_exception' AND status = 'open'") == 0)
+            await expectStatus(.failedPrecondition) {
+                let _: Otc_Cashapp_V1_Receipt = try await desk.analyst.call(Self.prefix + "ApplyReceipt", tenant: desk.tenant, request: Otc_Cashapp_V1_ApplyReceiptRequest.with {
+                    $0.receiptID = exception.receiptID; $0.customerNumber = "C-1"
+                })
+            }
+
             // A second run finds nothing left to do.
             let again: Otc_Cashapp_V1_RunMatchingResponse = try await desk.analyst.call(Self.prefix + "RunMatching", tenant: desk.tenant,
                                                                                        request: Otc_Cashapp_V1_RunMatchingRequest())

@@ -53,6 +53,12 @@ struct DisputeCLITests {
             // Nobody in this tenant owes these: every receipt waits as an exception.
             let matched = try await run("match", "run")
             #expect(matched.status == 0 && matched.stdout.contains("0 applied, 3 exception(s)"), "\(matched.stdout)\(matched.stderr)")
+            // An analyst knows who paid the 99.99: all of it on account of C-1.
+            let list = try await run("receipts", "--status", "exception", "-o", "json")
+            let exceptions = try Otc_Cashapp_V1_ListReceiptsResponse(jsonString: list.stdout, options: CLITests.lenient)
+            let hooli = try #require(exceptions.receipts.first { $0.amount.units == 9_999 })
+            let applied = try await run("receipts", "apply", hooli.id, "--customer", "C-1", "--note", "Hooli pays for C-1")
+            #expect(applied.status == 0 && applied.stdout.contains("applied to C-1"), "\(applied.stdout)\(applied.stderr)")
         }
     }
 }
