@@ -1,6 +1,6 @@
 public import OTCCore
 public import OTCStore
-public import OTCReceivables
+import OTCReceivables
 public import Foundation
 
 /// Billing's Swift API: issues invoices and memos inside the caller's tenant transaction and posts

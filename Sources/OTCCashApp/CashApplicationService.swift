@@ -84,10 +84,7 @@ public struct CashApplicationService: RPCService {
 
     @Sendable func list(_ request: Otc_Cashapp_V1_ListReceiptsRequest, _ context: CallContext) async throws -> Otc_Cashapp_V1_ListReceiptsResponse {
         let paging = try Paging(pageSize: request.page.pageSize, pageToken: request.page.pageToken, kind: "receipts")
-        let after = try paging.after.map { text -> Int64 in
-            guard let seq = Int64(text) else { throw OTCError.invalidArgument("page_token is not one this list returned") }
-            return seq
-        }
+        let after = try paging.afterNumber()
         let fileID = request.fileID.isEmpty ? nil : try UUID.parse(request.fileID, what: "bank file")
         return try await store.transaction(context) { tx in
             let page = try await receipts.list(status: request.status.isEmpty ? nil : request.status, fileID: fileID, afterSeq: after,

@@ -55,10 +55,7 @@ public struct CollectionsService: RPCService {
 
     @Sendable func aging(_ request: Otc_Collections_V1_GetAgingRequest, _ context: CallContext) async throws -> Otc_Collections_V1_Aging {
         let paging = try Paging(pageSize: request.pageSize, pageToken: request.pageToken, kind: "aging")
-        let offset = try paging.after.map { text -> Int in
-            guard let n = Int(text), n >= 0 else { throw OTCError.invalidArgument("page_token is not one this list returned") }
-            return n
-        } ?? 0
+        let offset = Int(try paging.afterNumber() ?? 0)
         return try await store.transaction(context) { tx in
             let rules = try await tx.currentRules()
             let asOf = try BusinessDate.optional(request.asOf, isSet: request.hasAsOf, field: "as_of") ?? tx.today
@@ -151,10 +148,7 @@ public struct CollectionsService: RPCService {
         -> Otc_Collections_V1_ListDunningNoticesResponse
     {
         let paging = try Paging(pageSize: request.pageSize, pageToken: request.pageToken, kind: "notices")
-        let after = try paging.after.map { text -> Int64 in
-            guard let seq = Int64(text) else { throw OTCError.invalidArgument("page_token is not one this list returned") }
-            return seq
-        }
+        let after = try paging.afterNumber()
         let runID = request.runID.isEmpty ? nil : try UUID.parse(request.runID, what: "dunning run")
         return try await store.transaction(context) { tx in
             let page = try await records.notices(runID: runID, noticeID: nil, customer: request.customerNumber.isEmpty ? nil : request.customerNumber,
@@ -234,10 +228,7 @@ public struct CollectionsService: RPCService {
         -> Otc_Collections_V1_Worklist
     {
         let paging = try Paging(pageSize: request.pageSize, pageToken: request.pageToken, kind: "worklist")
-        let offset = try paging.after.map { text -> Int in
-            guard let n = Int(text), n >= 0 else { throw OTCError.invalidArgument("page_token is not one this list returned") }
-            return n
-        } ?? 0
+        let offset = Int(try paging.afterNumber() ?? 0)
         return try await store.transaction(context) { tx in
             let rules = try await tx.currentRules()
             let asOf = try BusinessDate.optional(request.asOf, isSet: request.hasAsOf, field: "as_of") ?? tx.today
@@ -303,10 +294,7 @@ public struct CollectionsService: RPCService {
         -> Otc_Collections_V1_ListActivitiesResponse
     {
         let paging = try Paging(pageSize: request.pageSize, pageToken: request.pageToken, kind: "activities")
-        let before = try paging.after.map { text -> Int64 in
-            guard let seq = Int64(text) else { throw OTCError.invalidArgument("page_token is not one this list returned") }
-            return seq
-        }
+        let before = try paging.afterNumber()
         return try await store.transaction(context) { tx in
             let page = try await records.activities(customer: request.customerNumber, beforeSeq: before, limit: paging.limit, in: tx)
             var response = Otc_Collections_V1_ListActivitiesResponse()

@@ -20,6 +20,16 @@ public struct Paging: Sendable {
         }
     }
 
+    /// The cursor as a number (a sequence number or an offset, never negative); nil on the first
+    /// page. A token that is not one is INVALID_ARGUMENT, like any token this list did not return.
+    public func afterNumber() throws -> Int64? {
+        guard let after else { return nil }
+        guard let number = Int64(after), number >= 0 else {
+            throw OTCError.invalidArgument("page_token is not one this list returned; start again without it")
+        }
+        return number
+    }
+
     /// Token for the page after one ending at `lastKey`; empty when the page was not full.
     public func nextToken(lastKey: String?, returned: Int, kind: String) -> String {
         guard returned == limit, let lastKey else { return "" }

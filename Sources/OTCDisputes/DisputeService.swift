@@ -53,10 +53,7 @@ public struct DisputeService: RPCService {
         -> Otc_Disputes_V1_ListDisputesResponse
     {
         let paging = try Paging(pageSize: request.page.pageSize, pageToken: request.page.pageToken, kind: "disputes")
-        let after = try paging.after.map { text -> Int64 in
-            guard let seq = Int64(text) else { throw OTCError.invalidArgument("page_token is not one this list returned") }
-            return seq
-        }
+        let after = try paging.afterNumber()
         if !request.status.isEmpty, DisputeStatus(rawValue: request.status) == nil {
             throw OTCError.invalidArgument("status '\(request.status)' is unknown: \(DisputeStatus.allCases.map(\.rawValue).joined(separator: ", "))")
         }

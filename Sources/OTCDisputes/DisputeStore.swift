@@ -1,6 +1,6 @@
-public import OTCCore
-public import OTCStore
-public import Foundation
+import OTCCore
+import OTCStore
+import Foundation
 import PostgresNIO
 
 /// The SQL of dispute resolution.

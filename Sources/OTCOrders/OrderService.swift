@@ -172,10 +172,7 @@ public struct OrderService: RPCService {
             guard let mapped = Self.status(status) else { throw OTCError.invalidArgument("status filter \(status) is unknown") }
             return mapped
         }
-        let after = try paging.after.map { text -> Int64 in
-            guard let seq = Int64(text) else { throw OTCError.invalidArgument("page_token is not one this list returned") }
-            return seq
-        }
+        let after = try paging.afterNumber()
         return try await store.transaction(context) { tx in
             let page = try await orders.list(
                 statuses: statuses, customer: request.customerNumber.isEmpty ? nil : request.customerNumber,

@@ -1,6 +1,6 @@
 public import OTCCore
 public import OTCStore
-public import Foundation
+import Foundation
 import PostgresNIO
 
 /// The ledger's reads for collections and credit: aging over every customer, overdue accounts,

@@ -21,18 +21,8 @@ public struct IdempotencySweeper: Service {
         self.interval = interval
     }
 
-    /// The first round waits a minute (the server migrates the control plane first); the sleep
-    /// ends at graceful shutdown, so the sweeper never holds up a stopping otcd.
     public func run() async throws {
-        var wait = min(interval, .seconds(60))
-        while !Task.isShuttingDownGracefully {
-            do {
-                let pause = wait
-                try await cancelWhenGracefulShutdown { try await Task.sleep(for: pause) }
-            } catch {
-                return
-            }
-            wait = interval
+        await Rounds.every(interval) {
             do {
                 let removed = try await sweepOnce()
                 if removed > 0 { logger.info("expired idempotency keys removed", metadata: ["keys": "\(removed)"]) }

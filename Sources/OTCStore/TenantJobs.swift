@@ -1,7 +1,7 @@
 public import Logging
 public import PostgresNIO
 public import ServiceLifecycle
-public import OTCCore
+import OTCCore
 import Foundation
 
 /// Work that runs on its own for every active tenant, such as finding broken promises to pay or
@@ -18,8 +18,7 @@ public struct TenantJob: Sendable {
     }
 }
 
-/// Runs the tenant jobs every `interval` (the first round a minute after start, when migrations
-/// are done); the pause ends at graceful shutdown. One failing tenant or job does not stop the rest.
+/// Runs the tenant jobs in `Rounds` of `interval`. One failing tenant or job does not stop the rest.
 public struct TenantJobRunner: Service {
     let client: PostgresClient
     let logger: Logger
@@ -34,15 +33,7 @@ public struct TenantJobRunner: Service {
     }
 
     public func run() async throws {
-        var wait = min(interval, .seconds(60))
-        while !Task.isShuttingDownGracefully {
-            do {
-                let pause = wait
-                try await cancelWhenGracefulShutdown { try await Task.sleep(for: pause) }
-            } catch {
-                return
-            }
-            wait = interval
+        await Rounds.every(interval) {
             let (changed, failed) = await runOnce()
             if changed.values.contains(where: { $0 > 0 }) || failed > 0 {
                 logger.info("tenant jobs ran", metadata: ["changed": "\(changed)", "failures": "\(failed)"])

@@ -1,5 +1,5 @@
 public import OTCCore
-public import OTCReceivables
+import OTCReceivables
 
 /// What payment terms give a document: its due date and the early-payment discount.
 public struct TermsSchedule: Sendable, Equatable {
