@@ -119,16 +119,17 @@ struct ProtocolTests {
             let raw = try await RawConnection.connect(port: server.port)
             try await raw.hello(apiKey: key)
             #expect(await raw.waitFor { $0.welcome.limits.maxCallsInFlight == 2 } != nil)
-            // Three slow calls with ids 7, 7, 8, 9 sent back to back.
+            // Slow calls with ids 7, 7, 8, 9 sent back to back; 3 s each, so 7 and 8 are surely still
+            // running when 9 arrives, even on a loaded CI machine (300 ms was not always enough).
             for id in [7, 7, 8, 9] as [UInt64] {
                 var frame = Otc_Wire_V1_ClientFrame()
                 frame.call.callID = id
                 frame.call.method = SlowService.method
-                frame.call.payload = try SlowService.request(milliseconds: 300).serializedBytes()
+                frame.call.payload = try SlowService.request(milliseconds: 3_000).serializedBytes()
                 try await raw.send(frame)
             }
             var replies: [Otc_Wire_V1_Reply] = []
-            let end = ContinuousClock.now + .seconds(10)
+            let end = ContinuousClock.now + .seconds(15)
             while replies.count < 4, ContinuousClock.now < end {
                 try await Task.sleep(for: .milliseconds(20))
                 replies = raw.inbox.snapshot.frames.compactMap { frame in
