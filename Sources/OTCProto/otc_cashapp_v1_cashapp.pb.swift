@@ -28,6 +28,321 @@ fileprivate nonisolated struct _GeneratedWithProtocGenSwiftVersion: SwiftProtobu
   typealias Version = _2
 }
 
+public nonisolated struct Otc_Cashapp_V1_ReverseApplicationRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var receiptID: String = String()
+
+  /// Why (required; kept in the audit log and on the reversal).
+  public var reason: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Otc_Cashapp_V1_ListProposalsRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var page: Otc_Common_V1_PageRequest {
+    get {_page ?? Otc_Common_V1_PageRequest()}
+    set {_page = newValue}
+  }
+  /// Returns true if `page` has been explicitly set.
+  public var hasPage: Bool {self._page != nil}
+  /// Clears the value of `page`. Subsequent reads from it will return its default value.
+  public mutating func clearPage() {self._page = nil}
+
+  /// Only this receipt's suggestions (any status).
+  public var receiptID: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _page: Otc_Common_V1_PageRequest? = nil
+}
+
+public nonisolated struct Otc_Cashapp_V1_ExceptionEntry: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var receipt: Otc_Cashapp_V1_Receipt {
+    get {_receipt ?? Otc_Cashapp_V1_Receipt()}
+    set {_receipt = newValue}
+  }
+  /// Returns true if `receipt` has been explicitly set.
+  public var hasReceipt: Bool {self._receipt != nil}
+  /// Clears the value of `receipt`. Subsequent reads from it will return its default value.
+  public mutating func clearReceipt() {self._receipt = nil}
+
+  /// Best first, from the last matching run.
+  public var suggestions: [Otc_Cashapp_V1_Proposal] = []
+
+  /// RFC 3339: when the receipt's exception task breaches its SLA (empty without a task).
+  public var taskDueAt: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _receipt: Otc_Cashapp_V1_Receipt? = nil
+}
+
+public nonisolated struct Otc_Cashapp_V1_ListProposalsResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var exceptions: [Otc_Cashapp_V1_ExceptionEntry] = []
+
+  public var nextPageToken: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Otc_Cashapp_V1_ListUnappliedRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var page: Otc_Common_V1_PageRequest {
+    get {_page ?? Otc_Common_V1_PageRequest()}
+    set {_page = newValue}
+  }
+  /// Returns true if `page` has been explicitly set.
+  public var hasPage: Bool {self._page != nil}
+  /// Clears the value of `page`. Subsequent reads from it will return its default value.
+  public mutating func clearPage() {self._page = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _page: Otc_Common_V1_PageRequest? = nil
+}
+
+public nonisolated struct Otc_Cashapp_V1_UnappliedReceipt: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var receipt: Otc_Cashapp_V1_Receipt {
+    get {_receipt ?? Otc_Cashapp_V1_Receipt()}
+    set {_receipt = newValue}
+  }
+  /// Returns true if `receipt` has been explicitly set.
+  public var hasReceipt: Bool {self._receipt != nil}
+  /// Clears the value of `receipt`. Subsequent reads from it will return its default value.
+  public mutating func clearReceipt() {self._receipt = nil}
+
+  /// Days since the value date (or booking date, or import).
+  public var ageDays: Int32 = 0
+
+  /// The best suggestion, e.g. "payer_and_amount 60 % C-1001".
+  public var bestSuggestion: String = String()
+
+  public var taskDueAt: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _receipt: Otc_Cashapp_V1_Receipt? = nil
+}
+
+public nonisolated struct Otc_Cashapp_V1_OnAccountBalance: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var customerNumber: String = String()
+
+  public var amount: Otc_Common_V1_Money {
+    get {_amount ?? Otc_Common_V1_Money()}
+    set {_amount = newValue}
+  }
+  /// Returns true if `amount` has been explicitly set.
+  public var hasAmount: Bool {self._amount != nil}
+  /// Clears the value of `amount`. Subsequent reads from it will return its default value.
+  public mutating func clearAmount() {self._amount = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _amount: Otc_Common_V1_Money? = nil
+}
+
+public nonisolated struct Otc_Cashapp_V1_ListUnappliedResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var receipts: [Otc_Cashapp_V1_UnappliedReceipt] = []
+
+  public var nextPageToken: String = String()
+
+  /// First page only: unapplied receipts per currency, and money on account per customer.
+  public var totals: [Otc_Common_V1_Money] = []
+
+  public var onAccount: [Otc_Cashapp_V1_OnAccountBalance] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Otc_Cashapp_V1_AdviceLine: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var documentNumber: String = String()
+
+  /// What this payment pays of the document.
+  public var paid: Int64 = 0
+
+  /// What the payer withholds from it, and why (a deduction becomes a dispute).
+  public var deduction: Int64 = 0
+
+  public var deductionReason: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Otc_Cashapp_V1_RemittanceAdvice: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The payer's advice number: an advice is stored once per reference.
+  public var reference: String = String()
+
+  /// The paying customer, when the sender knows it.
+  public var customerNumber: String = String()
+
+  public var payerName: String = String()
+
+  /// How the bank shows the payment: its end-to-end id, or a reference in its remittance text.
+  public var paymentReference: String = String()
+
+  public var paymentDate: Otc_Common_V1_Date {
+    get {_paymentDate ?? Otc_Common_V1_Date()}
+    set {_paymentDate = newValue}
+  }
+  /// Returns true if `paymentDate` has been explicitly set.
+  public var hasPaymentDate: Bool {self._paymentDate != nil}
+  /// Clears the value of `paymentDate`. Subsequent reads from it will return its default value.
+  public mutating func clearPaymentDate() {self._paymentDate = nil}
+
+  public var amount: Otc_Common_V1_Money {
+    get {_amount ?? Otc_Common_V1_Money()}
+    set {_amount = newValue}
+  }
+  /// Returns true if `amount` has been explicitly set.
+  public var hasAmount: Bool {self._amount != nil}
+  /// Clears the value of `amount`. Subsequent reads from it will return its default value.
+  public mutating func clearAmount() {self._amount = nil}
+
+  public var lines: [Otc_Cashapp_V1_AdviceLine] = []
+
+  /// Read only: open | used, and the receipt it was used for.
+  public var status: String = String()
+
+  public var receiptID: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _paymentDate: Otc_Common_V1_Date? = nil
+  fileprivate var _amount: Otc_Common_V1_Money? = nil
+}
+
+public nonisolated struct Otc_Cashapp_V1_ImportRemittanceAdvicesRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var advices: [Otc_Cashapp_V1_RemittanceAdvice] = []
+
+  /// Or a file: csv | edi820 (empty: recognised from the content).
+  public var format: String = String()
+
+  public var fileName: String = String()
+
+  public var content: Data = Data()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Otc_Cashapp_V1_ImportRemittanceAdvicesResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var advicesNew: Int32 = 0
+
+  /// Advices stored before (same reference).
+  public var advicesExisting: Int32 = 0
+
+  public var errors: [Otc_Cashapp_V1_FileError] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Otc_Cashapp_V1_ListRemittanceAdvicesRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var page: Otc_Common_V1_PageRequest {
+    get {_page ?? Otc_Common_V1_PageRequest()}
+    set {_page = newValue}
+  }
+  /// Returns true if `page` has been explicitly set.
+  public var hasPage: Bool {self._page != nil}
+  /// Clears the value of `page`. Subsequent reads from it will return its default value.
+  public mutating func clearPage() {self._page = nil}
+
+  /// open | used; empty: all.
+  public var status: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _page: Otc_Common_V1_PageRequest? = nil
+}
+
+public nonisolated struct Otc_Cashapp_V1_ListRemittanceAdvicesResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var advices: [Otc_Cashapp_V1_RemittanceAdvice] = []
+
+  public var nextPageToken: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 public nonisolated struct Otc_Cashapp_V1_ApplyReceiptRequest: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -156,6 +471,15 @@ public nonisolated struct Otc_Cashapp_V1_ImportBankFileRequest: Sendable {
   /// CSV only: the column mapping as JSON (see docs/OPERATIONS.md).
   public var csvMappingJson: String = String()
 
+  /// Large files travel in parts (each below the frame limit): every part names the same
+  /// upload_id, parts count from 0, and all but the last say more_parts. Parts are kept until the
+  /// last one arrives; then the whole file is imported as one (format and mapping from the last).
+  public var uploadID: String = String()
+
+  public var part: UInt32 = 0
+
+  public var moreParts: Bool = false
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -198,6 +522,9 @@ public nonisolated struct Otc_Cashapp_V1_ImportBankFileResponse: Sendable {
 
   /// Credits in, per currency (new receipts only).
   public var credited: [Otc_Common_V1_Money] = []
+
+  /// For a part that is not the last: how many parts of the upload the server holds.
+  public var partsReceived: UInt32 = 0
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -361,6 +688,604 @@ public nonisolated struct Otc_Cashapp_V1_ListReceiptsResponse: Sendable {
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "otc.cashapp.v1"
+
+nonisolated extension Otc_Cashapp_V1_ReverseApplicationRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ReverseApplicationRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}receipt_id\0\u{1}reason\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.receiptID) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.reason) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.receiptID.isEmpty {
+      try visitor.visitSingularStringField(value: self.receiptID, fieldNumber: 1)
+    }
+    if !self.reason.isEmpty {
+      try visitor.visitSingularStringField(value: self.reason, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Otc_Cashapp_V1_ReverseApplicationRequest, rhs: Otc_Cashapp_V1_ReverseApplicationRequest) -> Bool {
+    if lhs.receiptID != rhs.receiptID {return false}
+    if lhs.reason != rhs.reason {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Otc_Cashapp_V1_ListProposalsRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ListProposalsRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}page\0\u{3}receipt_id\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._page) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.receiptID) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._page {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    if !self.receiptID.isEmpty {
+      try visitor.visitSingularStringField(value: self.receiptID, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Otc_Cashapp_V1_ListProposalsRequest, rhs: Otc_Cashapp_V1_ListProposalsRequest) -> Bool {
+    if lhs._page != rhs._page {return false}
+    if lhs.receiptID != rhs.receiptID {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Otc_Cashapp_V1_ExceptionEntry: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ExceptionEntry"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}receipt\0\u{1}suggestions\0\u{3}task_due_at\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._receipt) }()
+      case 2: try { try decoder.decodeRepeatedMessageField(value: &self.suggestions) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.taskDueAt) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._receipt {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    if !self.suggestions.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.suggestions, fieldNumber: 2)
+    }
+    if !self.taskDueAt.isEmpty {
+      try visitor.visitSingularStringField(value: self.taskDueAt, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Otc_Cashapp_V1_ExceptionEntry, rhs: Otc_Cashapp_V1_ExceptionEntry) -> Bool {
+    if lhs._receipt != rhs._receipt {return false}
+    if lhs.suggestions != rhs.suggestions {return false}
+    if lhs.taskDueAt != rhs.taskDueAt {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Otc_Cashapp_V1_ListProposalsResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ListProposalsResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}exceptions\0\u{3}next_page_token\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedMessageField(value: &self.exceptions) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.nextPageToken) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.exceptions.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.exceptions, fieldNumber: 1)
+    }
+    if !self.nextPageToken.isEmpty {
+      try visitor.visitSingularStringField(value: self.nextPageToken, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Otc_Cashapp_V1_ListProposalsResponse, rhs: Otc_Cashapp_V1_ListProposalsResponse) -> Bool {
+    if lhs.exceptions != rhs.exceptions {return false}
+    if lhs.nextPageToken != rhs.nextPageToken {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Otc_Cashapp_V1_ListUnappliedRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ListUnappliedRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}page\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._page) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._page {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Otc_Cashapp_V1_ListUnappliedRequest, rhs: Otc_Cashapp_V1_ListUnappliedRequest) -> Bool {
+    if lhs._page != rhs._page {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Otc_Cashapp_V1_UnappliedReceipt: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".UnappliedReceipt"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}receipt\0\u{3}age_days\0\u{3}best_suggestion\0\u{3}task_due_at\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._receipt) }()
+      case 2: try { try decoder.decodeSingularInt32Field(value: &self.ageDays) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.bestSuggestion) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.taskDueAt) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._receipt {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    if self.ageDays != 0 {
+      try visitor.visitSingularInt32Field(value: self.ageDays, fieldNumber: 2)
+    }
+    if !self.bestSuggestion.isEmpty {
+      try visitor.visitSingularStringField(value: self.bestSuggestion, fieldNumber: 3)
+    }
+    if !self.taskDueAt.isEmpty {
+      try visitor.visitSingularStringField(value: self.taskDueAt, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Otc_Cashapp_V1_UnappliedReceipt, rhs: Otc_Cashapp_V1_UnappliedReceipt) -> Bool {
+    if lhs._receipt != rhs._receipt {return false}
+    if lhs.ageDays != rhs.ageDays {return false}
+    if lhs.bestSuggestion != rhs.bestSuggestion {return false}
+    if lhs.taskDueAt != rhs.taskDueAt {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Otc_Cashapp_V1_OnAccountBalance: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".OnAccountBalance"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}customer_number\0\u{1}amount\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.customerNumber) }()
+      case 2: try { try decoder.decodeSingularMessageField(value: &self._amount) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.customerNumber.isEmpty {
+      try visitor.visitSingularStringField(value: self.customerNumber, fieldNumber: 1)
+    }
+    try { if let v = self._amount {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Otc_Cashapp_V1_OnAccountBalance, rhs: Otc_Cashapp_V1_OnAccountBalance) -> Bool {
+    if lhs.customerNumber != rhs.customerNumber {return false}
+    if lhs._amount != rhs._amount {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Otc_Cashapp_V1_ListUnappliedResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ListUnappliedResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}receipts\0\u{3}next_page_token\0\u{1}totals\0\u{3}on_account\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedMessageField(value: &self.receipts) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.nextPageToken) }()
+      case 3: try { try decoder.decodeRepeatedMessageField(value: &self.totals) }()
+      case 4: try { try decoder.decodeRepeatedMessageField(value: &self.onAccount) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.receipts.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.receipts, fieldNumber: 1)
+    }
+    if !self.nextPageToken.isEmpty {
+      try visitor.visitSingularStringField(value: self.nextPageToken, fieldNumber: 2)
+    }
+    if !self.totals.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.totals, fieldNumber: 3)
+    }
+    if !self.onAccount.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.onAccount, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Otc_Cashapp_V1_ListUnappliedResponse, rhs: Otc_Cashapp_V1_ListUnappliedResponse) -> Bool {
+    if lhs.receipts != rhs.receipts {return false}
+    if lhs.nextPageToken != rhs.nextPageToken {return false}
+    if lhs.totals != rhs.totals {return false}
+    if lhs.onAccount != rhs.onAccount {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Otc_Cashapp_V1_AdviceLine: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".AdviceLine"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}document_number\0\u{1}paid\0\u{1}deduction\0\u{3}deduction_reason\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.documentNumber) }()
+      case 2: try { try decoder.decodeSingularInt64Field(value: &self.paid) }()
+      case 3: try { try decoder.decodeSingularInt64Field(value: &self.deduction) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.deductionReason) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.documentNumber.isEmpty {
+      try visitor.visitSingularStringField(value: self.documentNumber, fieldNumber: 1)
+    }
+    if self.paid != 0 {
+      try visitor.visitSingularInt64Field(value: self.paid, fieldNumber: 2)
+    }
+    if self.deduction != 0 {
+      try visitor.visitSingularInt64Field(value: self.deduction, fieldNumber: 3)
+    }
+    if !self.deductionReason.isEmpty {
+      try visitor.visitSingularStringField(value: self.deductionReason, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Otc_Cashapp_V1_AdviceLine, rhs: Otc_Cashapp_V1_AdviceLine) -> Bool {
+    if lhs.documentNumber != rhs.documentNumber {return false}
+    if lhs.paid != rhs.paid {return false}
+    if lhs.deduction != rhs.deduction {return false}
+    if lhs.deductionReason != rhs.deductionReason {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Otc_Cashapp_V1_RemittanceAdvice: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".RemittanceAdvice"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}reference\0\u{3}customer_number\0\u{3}payer_name\0\u{3}payment_reference\0\u{3}payment_date\0\u{1}amount\0\u{1}lines\0\u{1}status\0\u{3}receipt_id\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.reference) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.customerNumber) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.payerName) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.paymentReference) }()
+      case 5: try { try decoder.decodeSingularMessageField(value: &self._paymentDate) }()
+      case 6: try { try decoder.decodeSingularMessageField(value: &self._amount) }()
+      case 7: try { try decoder.decodeRepeatedMessageField(value: &self.lines) }()
+      case 8: try { try decoder.decodeSingularStringField(value: &self.status) }()
+      case 9: try { try decoder.decodeSingularStringField(value: &self.receiptID) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.reference.isEmpty {
+      try visitor.visitSingularStringField(value: self.reference, fieldNumber: 1)
+    }
+    if !self.customerNumber.isEmpty {
+      try visitor.visitSingularStringField(value: self.customerNumber, fieldNumber: 2)
+    }
+    if !self.payerName.isEmpty {
+      try visitor.visitSingularStringField(value: self.payerName, fieldNumber: 3)
+    }
+    if !self.paymentReference.isEmpty {
+      try visitor.visitSingularStringField(value: self.paymentReference, fieldNumber: 4)
+    }
+    try { if let v = self._paymentDate {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
+    } }()
+    try { if let v = self._amount {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 6)
+    } }()
+    if !self.lines.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.lines, fieldNumber: 7)
+    }
+    if !self.status.isEmpty {
+      try visitor.visitSingularStringField(value: self.status, fieldNumber: 8)
+    }
+    if !self.receiptID.isEmpty {
+      try visitor.visitSingularStringField(value: self.receiptID, fieldNumber: 9)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Otc_Cashapp_V1_RemittanceAdvice, rhs: Otc_Cashapp_V1_RemittanceAdvice) -> Bool {
+    if lhs.reference != rhs.reference {return false}
+    if lhs.customerNumber != rhs.customerNumber {return false}
+    if lhs.payerName != rhs.payerName {return false}
+    if lhs.paymentReference != rhs.paymentReference {return false}
+    if lhs._paymentDate != rhs._paymentDate {return false}
+    if lhs._amount != rhs._amount {return false}
+    if lhs.lines != rhs.lines {return false}
+    if lhs.status != rhs.status {return false}
+    if lhs.receiptID != rhs.receiptID {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Otc_Cashapp_V1_ImportRemittanceAdvicesRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ImportRemittanceAdvicesRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}advices\0\u{1}format\0\u{3}file_name\0\u{1}content\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedMessageField(value: &self.advices) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.format) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.fileName) }()
+      case 4: try { try decoder.decodeSingularBytesField(value: &self.content) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.advices.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.advices, fieldNumber: 1)
+    }
+    if !self.format.isEmpty {
+      try visitor.visitSingularStringField(value: self.format, fieldNumber: 2)
+    }
+    if !self.fileName.isEmpty {
+      try visitor.visitSingularStringField(value: self.fileName, fieldNumber: 3)
+    }
+    if !self.content.isEmpty {
+      try visitor.visitSingularBytesField(value: self.content, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Otc_Cashapp_V1_ImportRemittanceAdvicesRequest, rhs: Otc_Cashapp_V1_ImportRemittanceAdvicesRequest) -> Bool {
+    if lhs.advices != rhs.advices {return false}
+    if lhs.format != rhs.format {return false}
+    if lhs.fileName != rhs.fileName {return false}
+    if lhs.content != rhs.content {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Otc_Cashapp_V1_ImportRemittanceAdvicesResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ImportRemittanceAdvicesResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}advices_new\0\u{3}advices_existing\0\u{1}errors\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularInt32Field(value: &self.advicesNew) }()
+      case 2: try { try decoder.decodeSingularInt32Field(value: &self.advicesExisting) }()
+      case 3: try { try decoder.decodeRepeatedMessageField(value: &self.errors) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.advicesNew != 0 {
+      try visitor.visitSingularInt32Field(value: self.advicesNew, fieldNumber: 1)
+    }
+    if self.advicesExisting != 0 {
+      try visitor.visitSingularInt32Field(value: self.advicesExisting, fieldNumber: 2)
+    }
+    if !self.errors.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.errors, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Otc_Cashapp_V1_ImportRemittanceAdvicesResponse, rhs: Otc_Cashapp_V1_ImportRemittanceAdvicesResponse) -> Bool {
+    if lhs.advicesNew != rhs.advicesNew {return false}
+    if lhs.advicesExisting != rhs.advicesExisting {return false}
+    if lhs.errors != rhs.errors {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Otc_Cashapp_V1_ListRemittanceAdvicesRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ListRemittanceAdvicesRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}page\0\u{1}status\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._page) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.status) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._page {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    if !self.status.isEmpty {
+      try visitor.visitSingularStringField(value: self.status, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Otc_Cashapp_V1_ListRemittanceAdvicesRequest, rhs: Otc_Cashapp_V1_ListRemittanceAdvicesRequest) -> Bool {
+    if lhs._page != rhs._page {return false}
+    if lhs.status != rhs.status {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Otc_Cashapp_V1_ListRemittanceAdvicesResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ListRemittanceAdvicesResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}advices\0\u{3}next_page_token\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedMessageField(value: &self.advices) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.nextPageToken) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.advices.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.advices, fieldNumber: 1)
+    }
+    if !self.nextPageToken.isEmpty {
+      try visitor.visitSingularStringField(value: self.nextPageToken, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Otc_Cashapp_V1_ListRemittanceAdvicesResponse, rhs: Otc_Cashapp_V1_ListRemittanceAdvicesResponse) -> Bool {
+    if lhs.advices != rhs.advices {return false}
+    if lhs.nextPageToken != rhs.nextPageToken {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
 
 nonisolated extension Otc_Cashapp_V1_ApplyReceiptRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ApplyReceiptRequest"
@@ -634,7 +1559,7 @@ nonisolated extension Otc_Cashapp_V1_RunMatchingResponse: SwiftProtobuf.Message,
 
 nonisolated extension Otc_Cashapp_V1_ImportBankFileRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ImportBankFileRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}format\0\u{3}file_name\0\u{1}content\0\u{3}csv_mapping_json\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}format\0\u{3}file_name\0\u{1}content\0\u{3}csv_mapping_json\0\u{3}upload_id\0\u{1}part\0\u{3}more_parts\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -646,6 +1571,9 @@ nonisolated extension Otc_Cashapp_V1_ImportBankFileRequest: SwiftProtobuf.Messag
       case 2: try { try decoder.decodeSingularStringField(value: &self.fileName) }()
       case 3: try { try decoder.decodeSingularBytesField(value: &self.content) }()
       case 4: try { try decoder.decodeSingularStringField(value: &self.csvMappingJson) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.uploadID) }()
+      case 6: try { try decoder.decodeSingularUInt32Field(value: &self.part) }()
+      case 7: try { try decoder.decodeSingularBoolField(value: &self.moreParts) }()
       default: break
       }
     }
@@ -664,6 +1592,15 @@ nonisolated extension Otc_Cashapp_V1_ImportBankFileRequest: SwiftProtobuf.Messag
     if !self.csvMappingJson.isEmpty {
       try visitor.visitSingularStringField(value: self.csvMappingJson, fieldNumber: 4)
     }
+    if !self.uploadID.isEmpty {
+      try visitor.visitSingularStringField(value: self.uploadID, fieldNumber: 5)
+    }
+    if self.part != 0 {
+      try visitor.visitSingularUInt32Field(value: self.part, fieldNumber: 6)
+    }
+    if self.moreParts != false {
+      try visitor.visitSingularBoolField(value: self.moreParts, fieldNumber: 7)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -672,6 +1609,9 @@ nonisolated extension Otc_Cashapp_V1_ImportBankFileRequest: SwiftProtobuf.Messag
     if lhs.fileName != rhs.fileName {return false}
     if lhs.content != rhs.content {return false}
     if lhs.csvMappingJson != rhs.csvMappingJson {return false}
+    if lhs.uploadID != rhs.uploadID {return false}
+    if lhs.part != rhs.part {return false}
+    if lhs.moreParts != rhs.moreParts {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -714,7 +1654,7 @@ nonisolated extension Otc_Cashapp_V1_FileError: SwiftProtobuf.Message, SwiftProt
 
 nonisolated extension Otc_Cashapp_V1_ImportBankFileResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ImportBankFileResponse"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}file_id\0\u{1}format\0\u{3}duplicate_file\0\u{1}statements\0\u{3}receipts_new\0\u{3}receipts_existing\0\u{1}errors\0\u{1}credited\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}file_id\0\u{1}format\0\u{3}duplicate_file\0\u{1}statements\0\u{3}receipts_new\0\u{3}receipts_existing\0\u{1}errors\0\u{1}credited\0\u{3}parts_received\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -730,6 +1670,7 @@ nonisolated extension Otc_Cashapp_V1_ImportBankFileResponse: SwiftProtobuf.Messa
       case 6: try { try decoder.decodeSingularInt32Field(value: &self.receiptsExisting) }()
       case 7: try { try decoder.decodeRepeatedMessageField(value: &self.errors) }()
       case 8: try { try decoder.decodeRepeatedMessageField(value: &self.credited) }()
+      case 9: try { try decoder.decodeSingularUInt32Field(value: &self.partsReceived) }()
       default: break
       }
     }
@@ -760,6 +1701,9 @@ nonisolated extension Otc_Cashapp_V1_ImportBankFileResponse: SwiftProtobuf.Messa
     if !self.credited.isEmpty {
       try visitor.visitRepeatedMessageField(value: self.credited, fieldNumber: 8)
     }
+    if self.partsReceived != 0 {
+      try visitor.visitSingularUInt32Field(value: self.partsReceived, fieldNumber: 9)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -772,6 +1716,7 @@ nonisolated extension Otc_Cashapp_V1_ImportBankFileResponse: SwiftProtobuf.Messa
     if lhs.receiptsExisting != rhs.receiptsExisting {return false}
     if lhs.errors != rhs.errors {return false}
     if lhs.credited != rhs.credited {return false}
+    if lhs.partsReceived != rhs.partsReceived {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
