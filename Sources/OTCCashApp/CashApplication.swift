@@ -9,6 +9,7 @@ import PostgresNIO
 /// engine; those sure enough post through the AR subledger, the others wait as exceptions.
 public struct CashApplication: Sendable {
     let receipts = ReceiptStore()
+    let remittances = RemittanceStore()
     let ledger = Ledger()
     let observers: [any SettlementObserver]
 
@@ -23,34 +24,53 @@ public struct CashApplication: Sendable {
         public var disputes: [String]
     }
 
-    /// Matches up to `limit` unmatched receipts, oldest first.
+    /// Matches up to `limit` unmatched receipts, oldest first, against one index of the open
+    /// items and payers (what a receipt applies is no longer open for the next) and the open
+    /// remittance advices (an advice found for a receipt gives the matcher its lines).
     public func run(limit: Int, rules: VersionedRules, in tx: TenantTransaction) async throws -> [Outcome] {
         let pending = try await receipts.list(status: "unmatched", fileID: nil, afterSeq: nil, limit: limit, in: tx).map(\.0)
         guard !pending.isEmpty else { return [] }
         let matching = rules.rules.cashApplication
-        var items = try await openItems(in: tx)
-        let payers = try await payerIdentities(in: tx)
+        var index = MatchingIndex(payers: try await payerIdentities(in: tx), items: try await openItems(in: tx))
+        var advices = AdviceBook(try await remittances.open(in: tx))
         var outcomes: [Outcome] = []
         for record in pending {
-            let proposals = MatchingEngine.propose(record.receipt, payers: payers, items: items, rules: matching)
+            var advice: (entry: AdviceBook.Entry, evidence: String)?
+            if !advices.isEmpty {
+                let payer = MatchingEngine.identify(record.receipt, index: index, rules: matching)?.0.customerNumber
+                advice = advices.find(for: record.receipt, customer: payer).map { (entry: $0.0, evidence: $0.1) }
+            }
+            var proposals = MatchingEngine.propose(record.receipt, advice: advice?.entry.advice.adviceLines ?? [], index: index, rules: matching)
+            if let advice {
+                for i in proposals.indices where proposals[i].rule == "remittance_advice" { proposals[i].evidence.insert(advice.evidence, at: 0) }
+            }
             guard let best = proposals.first, best.isAutomatic(matching) else {
-                try await store(best: proposals.first, for: record, status: "proposed", rules: rules, in: tx)
+                try await store(proposals.prefix(3), for: record, status: "proposed", rules: rules, in: tx)
                 try await receipts.setStatus(record.id, to: "exception", paymentItem: nil, in: tx)
-                try await tx.openTask(
-                    kind: "cash_exception", subjectType: "receipt", subjectID: record.id.uuidString.lowercased(),
-                    title: "Receipt \(record.receipt.reference) \(Money(units: record.receipt.amount, currency: record.receipt.currency)) from \(record.receipt.payerName.isEmpty ? "an unknown payer" : record.receipt.payerName) needs matching",
-                    rules: rules, details: ["best": proposals.first.map { "\($0.rule) \($0.confidence) %" } ?? "none"])
+                try await openExceptionTask(record, best: proposals.first.map { "\($0.rule) \($0.confidence) %" } ?? "none", rules: rules, in: tx)
                 outcomes.append(Outcome(record: record, proposal: proposals.first, applied: false, disputes: []))
                 continue
             }
-            let disputes = try await apply(best, to: record, rules: rules, in: tx)
-            // What this receipt settled is no longer open for the next one.
-            for allocation in best.allocations {
-                if let i = items.firstIndex(where: { $0.id == allocation.itemID }) { items[i].openAmount -= allocation.amount }
+            let application = try await apply(best, to: record, rules: rules, in: tx)
+            if best.rule == "remittance_advice", let advice {
+                try await remittances.use(advice.entry.id, receipt: record.id, application: application.id, in: tx)
+                advices.use(advice.entry.id)
             }
-            outcomes.append(Outcome(record: record, proposal: best, applied: true, disputes: disputes))
+            // What this receipt settled is no longer open for the next one.
+            for allocation in best.allocations { index.settle(allocation.itemID, amount: allocation.amount) }
+            if let customer = best.customerNumber { index.learn(account: record.receipt.payerAccount, customer: customer) }
+            outcomes.append(Outcome(record: record, proposal: best, applied: true, disputes: application.disputes))
         }
         return outcomes
+    }
+
+    private func openExceptionTask(_ record: ReceiptRecord, best: String, title: String? = nil, rules: VersionedRules,
+                                   in tx: TenantTransaction) async throws {
+        let receipt = record.receipt
+        try await tx.openTask(
+            kind: "cash_exception", subjectType: "receipt", subjectID: record.id.uuidString.lowercased(),
+            title: title ?? "Receipt \(receipt.reference) \(Money(units: receipt.amount, currency: receipt.currency)) from \(receipt.payerName.isEmpty ? "an unknown payer" : receipt.payerName) needs matching",
+            rules: rules, details: ["best": best])
     }
 
     /// An analyst's application of one receipt: allocations to the customer's open items (same
@@ -88,44 +108,65 @@ public struct CashApplication: Sendable {
         return try await receipts.find(receiptID, lock: false, in: tx)!
     }
 
+    /// What one application of a receipt posted.
+    struct Posted {
+        var id: UUID
+        var disputes: [String]
+    }
+
     /// Posts a proposal: the receipt as money on account, then its allocations, then its
     /// differences (discount and charges settle the item; a deduction opens a dispute; the rest
-    /// stays on account). Returns the numbers of disputes it opened.
-    func apply(_ proposal: MatchProposal, to record: ReceiptRecord, rules: VersionedRules, in tx: TenantTransaction) async throws -> [String] {
-        guard let customer = proposal.customerNumber else { return [] }
+    /// stays on account). Records what it posted, so the application can be reversed.
+    func apply(_ proposal: MatchProposal, to record: ReceiptRecord, rules: VersionedRules, in tx: TenantTransaction) async throws -> Posted {
+        guard let customer = proposal.customerNumber else {
+            throw OTCError.failedPrecondition("receipt \(record.receipt.reference) has no customer to apply to")
+        }
         let receipt = record.receipt
         let date = receipt.valueDate ?? receipt.bookingDate ?? tx.today
+        let applicationID = UUID()
+        // The payment's document id is the application's: a receipt applied again after a
+        // reversal posts a new payment item.
         let payment = try await ledger.post(
             OpenItemDraft(kind: .paymentOnAccount, customerNumber: customer, currency: receipt.currency, amount: -receipt.amount,
-                          documentID: record.id, documentNumber: "RCPT-" + receipt.reference, issueDate: date, dueDate: nil),
+                          documentID: applicationID, documentNumber: "RCPT-" + receipt.reference, issueDate: date, dueDate: nil),
             counter: [PostingLine(.cash, receipt.amount)], description: "receipt \(receipt.reference)", in: tx)
+        var posted: [UUID] = []
         for allocation in proposal.allocations {
-            try await ledger.apply(allocation.amount, to: allocation.itemID, from: .item(payment.id), on: date,
-                                   reason: "\(proposal.rule): receipt \(receipt.reference)", in: tx)
+            posted.append(try await ledger.apply(allocation.amount, to: allocation.itemID, from: .item(payment.id), on: date,
+                                                 reason: "\(proposal.rule): receipt \(receipt.reference)", in: tx).id)
         }
         var disputes: [String] = []
         let lastItem = proposal.allocations.last
         for difference in proposal.differences {
             switch difference {
             case .discount(let amount):
-                if let item = lastItem { try await ledger.apply(amount, to: item.itemID, from: .account(.discount), on: date, reason: "discount", in: tx) }
+                if let item = lastItem {
+                    posted.append(try await ledger.apply(amount, to: item.itemID, from: .account(.discount), on: date,
+                                                         reason: "discount (receipt \(receipt.reference))", in: tx).id)
+                }
             case .bankCharges(let amount):
                 if let item = lastItem {
-                    try await ledger.apply(amount, to: item.itemID, from: .account(.bankCharges), on: date, reason: "bank charges", in: tx)
+                    posted.append(try await ledger.apply(amount, to: item.itemID, from: .account(.bankCharges), on: date,
+                                                         reason: "bank charges (receipt \(receipt.reference))", in: tx).id)
                 }
             case .deduction(let amount, let reason):
                 if let item = lastItem {
                     let dispute = try await Disputes().open(Disputes.Opening(
                         customerNumber: customer, reasonCode: "DEDUCTION", items: [(item.documentNumber, amount)],
                         description: "\(reason) (receipt \(receipt.reference))", source: .deduction,
-                        externalRef: "deduction:\(record.id.uuidString.lowercased()):\(item.documentNumber)"), rules: rules, in: tx)
+                        externalRef: "deduction:\(applicationID.uuidString.lowercased()):\(item.documentNumber)"), rules: rules, in: tx)
                     disputes.append(dispute.number)
                 }
             case .onAccount:
                 break
             }
         }
-        try await store(best: proposal, for: record, status: "applied", rules: rules, in: tx)
+        try await tx.query(
+            """
+            INSERT INTO receipt_applications (id, receipt_id, payment_item_id, ledger_applications, disputes, principal)
+            VALUES (\(applicationID), \(record.id), \(payment.id), \(posted), \(disputes), \(tx.context.principal.auditID))
+            """)
+        try await store([proposal], for: record, status: "applied", rules: rules, in: tx)
         try await receipts.setStatus(record.id, to: "applied", paymentItem: payment.id, in: tx)
         if !receipt.payerAccount.isEmpty { try await receipts.learn(account: receipt.payerAccount, customer: customer, receipt: record.id, in: tx) }
         try await tx.audit(action: "cashapp.apply", entityType: "receipt", entityID: record.id.uuidString.lowercased(), details: [
@@ -136,12 +177,77 @@ public struct CashApplication: Sendable {
             try await observer.settled(customer: customer, documents: proposal.allocations.map(\.documentNumber),
                                        cause: "receipt \(receipt.reference)", rules: rules, in: tx)
         }
-        return disputes
+        return Posted(id: applicationID, disputes: disputes)
     }
 
-    private func store(best: MatchProposal?, for record: ReceiptRecord, status: String, rules: VersionedRules,
+    /// Undoes a receipt's application: each ledger application it made is reversed (the items
+    /// open again), its money leaves the customer (on account → cash), deduction disputes still
+    /// open are withdrawn (rejected: the amount is owed again), an advice it used is freed, and
+    /// the receipt waits in the exception queue for an analyst. Refused when part of the money
+    /// was since applied elsewhere from the customer's account.
+    public func reverse(receiptID: UUID, reason: String, rules: VersionedRules, in tx: TenantTransaction) async throws -> ReceiptRecord {
+        guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else { throw OTCError.invalidArgument("say why the application is reversed (reason)") }
+        guard let record = try await receipts.find(receiptID, lock: true, in: tx) else {
+            throw OTCError.notFound("receipt \(receiptID.uuidString.lowercased()) does not exist")
+        }
+        guard record.status == "applied" else {
+            throw OTCError.failedPrecondition("receipt \(record.receipt.reference) is \(record.status); only an applied receipt can be reversed")
+        }
+        var found: (UUID, UUID, [UUID], [String])?
+        for try await row in try await tx.query(
+            """
+            SELECT a.id, a.payment_item_id, a.ledger_applications, a.disputes FROM receipt_applications a
+            WHERE a.receipt_id = \(record.id) AND a.reversal_of IS NULL
+              AND NOT EXISTS (SELECT 1 FROM receipt_applications r WHERE r.reversal_of = a.id)
+            ORDER BY a.seq DESC LIMIT 1
+            """).decode((UUID, UUID, [UUID], [String]).self) { found = row }
+        guard let (applicationID, paymentItemID, posted, disputes) = found else {
+            throw OTCError.failedPrecondition("receipt \(record.receipt.reference) has no application on record to reverse")
+        }
+        let date = tx.today
+        for application in posted.reversed() {
+            try await ledger.reverse(applicationID: application, on: date, reason: "reversed: \(reason)", in: tx)
+        }
+        guard let payment = try await ledger.items(ids: [paymentItemID], lock: true, in: tx)[paymentItemID] else {
+            throw OTCError.failedPrecondition("the payment item of receipt \(record.receipt.reference) is missing from the ledger")
+        }
+        guard payment.openAmount == payment.amount else {
+            throw OTCError.failedPrecondition(
+                "\(Money(units: payment.openAmount - payment.amount, currency: payment.currency)) of receipt \(record.receipt.reference) was applied from \(payment.customerNumber)'s account since; reverse that application first")
+        }
+        try await ledger.apply(-payment.amount, to: paymentItemID, from: .account(.cash), on: date,
+                               reason: "receipt \(record.receipt.reference) reversed: \(reason)", in: tx)
+        let withdrawals = Disputes()
+        for number in disputes {
+            let dispute = try await withdrawals.find(number, in: tx)
+            if let dispute, !dispute.status.isResolved {
+                _ = try await withdrawals.resolve(number, accepted: false, amount: nil, taxCode: nil,
+                                             note: "withdrawn: receipt \(record.receipt.reference) reversed (\(reason))", rules: rules, in: tx)
+            }
+        }
+        try await remittances.release(application: applicationID, in: tx)
+        try await tx.query(
+            """
+            INSERT INTO receipt_applications (receipt_id, payment_item_id, reversal_of, reason, principal)
+            VALUES (\(record.id), \(paymentItemID), \(applicationID), \(reason), \(tx.context.principal.auditID))
+            """)
+        try await receipts.setStatus(record.id, to: "exception", paymentItem: nil, in: tx)
+        try await openExceptionTask(record, best: "reversed", title: "Receipt \(record.receipt.reference) \(Money(units: record.receipt.amount, currency: record.receipt.currency)) was reversed (\(reason)): apply it again", rules: rules, in: tx)
+        try await tx.audit(action: "cashapp.reverse", entityType: "receipt", entityID: record.id.uuidString.lowercased(), details: [
+            "reference": record.receipt.reference, "customer": payment.customerNumber, "reason": reason,
+            "applications_reversed": "\(posted.count)", "disputes": disputes.joined(separator: " "),
+        ])
+        return try await receipts.find(receiptID, lock: false, in: tx)!
+    }
+
+    /// Keeps proposals (the applied one, or an exception's suggestions, best first).
+    private func store(_ proposals: some Sequence<MatchProposal>, for record: ReceiptRecord, status: String, rules: VersionedRules,
                        in tx: TenantTransaction) async throws {
-        guard let best else { return }
+        for best in proposals { try await store(best, for: record, status: status, rules: rules, in: tx) }
+    }
+
+    private func store(_ best: MatchProposal, for record: ReceiptRecord, status: String, rules: VersionedRules,
+                       in tx: TenantTransaction) async throws {
         let evidence = JSONText.array(best.evidence)
         let allocations = "[" + best.allocations.map { JSONText.object(["document": $0.documentNumber, "amount": "\($0.amount)"]) }
             .joined(separator: ",") + "]"

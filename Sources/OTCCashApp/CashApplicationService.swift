@@ -9,6 +9,7 @@ import SwiftProtobuf
 public struct CashApplicationService: RPCService {
     let store: TenantStore
     let receipts = ReceiptStore()
+    let remittances = RemittanceStore()
     let application: CashApplication
 
     /// `observers` hear of every receipt applied (credit re-checks held orders, paid orders close).
@@ -26,6 +27,14 @@ public struct CashApplicationService: RPCService {
                        applyReceipt)
         table.register(Self.prefix + "RunMatching", access: .tenant(scope: .paymentsWrite, role: .analyst, erpAllowed: false), mutating: true,
                        runMatching)
+        table.register(Self.prefix + "ReverseApplication", access: .tenant(scope: .paymentsWrite, role: .analyst, erpAllowed: false),
+                       mutating: true, reverseApplication)
+        table.register(Self.prefix + "ListProposals", access: .tenant(scope: .receivablesRead, role: .viewer), mutating: false, listProposals)
+        table.register(Self.prefix + "ListUnapplied", access: .tenant(scope: .receivablesRead, role: .viewer), mutating: false, listUnapplied)
+        table.register(Self.prefix + "ImportRemittanceAdvices", access: .tenant(scope: .paymentsWrite, role: .analyst), mutating: true,
+                       importAdvices)
+        table.register(Self.prefix + "ListRemittanceAdvices", access: .tenant(scope: .receivablesRead, role: .viewer), mutating: false,
+                       listAdvices)
     }
 
     @Sendable func importFile(_ request: Otc_Cashapp_V1_ImportBankFileRequest, _ context: CallContext) async throws

@@ -98,6 +98,11 @@ public struct Disputes: Sendable {
     }
 
     /// Moves a dispute along its states (not to a resolution: that is `resolve`).
+    /// A dispute by number or id, if it exists.
+    public func find(_ key: String, in tx: TenantTransaction) async throws -> Dispute? {
+        try await store.find(key, in: tx)
+    }
+
     public func move(_ key: String, to next: DisputeStatus, note: String, in tx: TenantTransaction) async throws -> Dispute {
         let dispute = try await locked(key, in: tx)
         guard dispute.status.canMove(to: next) else {

@@ -143,8 +143,8 @@ struct ReceiptsCommand: AsyncParsableCommand {
 struct MatchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "match",
-        abstract: "Match unmatched receipts to open items with the client's rules.",
-        subcommands: [Run.self])
+        abstract: "Match receipts to open items with the client's rules; work the exception queue; reverse applications.",
+        subcommands: [Run.self, Proposals.self, ReceiptsCommand.Apply.self, Reverse.self])
 
     struct Run: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

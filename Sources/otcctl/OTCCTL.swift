@@ -19,7 +19,7 @@ struct OTCCTL: AsyncParsableCommand {
             ContextCommand.self, BootstrapCommand.self, PingCommand.self, WhoAmICommand.self,
             TenantCommand.self, CredentialCommand.self, OperatorCommand.self,
             CustomerCommand.self, OrderCommand.self,
-            InvoiceCommand.self, MemoCommand.self, BillingCommand.self, StatementCommand.self, LedgerCommand.self, PaymentCommand.self, DisputeCommand.self, BankCommand.self, ReceiptsCommand.self, MatchCommand.self,
+            InvoiceCommand.self, MemoCommand.self, BillingCommand.self, StatementCommand.self, LedgerCommand.self, PaymentCommand.self, DisputeCommand.self, BankCommand.self, ReceiptsCommand.self, MatchCommand.self, UnappliedCommand.self, RemittanceCommand.self,
             RulesCommand.self,
             CreditCommand.self, AgingCommand.self, DunningCommand.self, WorklistCommand.self, ActivityCommand.self,
             PromiseCommand.self, ProvisionCommand.self, WriteOffCommand.self,

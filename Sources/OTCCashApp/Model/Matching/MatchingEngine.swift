@@ -89,16 +89,17 @@ public struct MatchProposal: Sendable, Equatable {
 /// lines, text, references), who the customers are and what they owe, it returns proposals,
 /// best first, each with the rule that made it, its evidence and a confidence.
 public enum MatchingEngine {
-    public static func propose(_ receipt: BankReceipt, advice: [AdviceLine] = [], payers: [PayerIdentity], items: [MatchableItem],
+    /// Proposals for one receipt, best first. The index holds the open items and payers (built
+    /// once per run); `advice` is what the payer's remittance advice says, if one was found.
+    public static func propose(_ receipt: BankReceipt, advice: [AdviceLine] = [], index: MatchingIndex,
                                rules: MatchingRules) -> [MatchProposal] {
         guard receipt.isCredit, !receipt.isReversal, receipt.amount > 0 else { return [] }
-        let open = items.filter { $0.currency == receipt.currency && $0.openAmount > 0 }
         var proposals: [MatchProposal] = []
         for rule in rules.order {
             let found: MatchProposal? = switch rule {
-            case .remittanceAdvice: byAdvice(receipt, advice: advice, items: open, rules: rules)
-            case .referencesInText: byReferences(receipt, items: open, rules: rules)
-            case .payerAndAmount: byPayerAndAmount(receipt, payers: payers, items: open, rules: rules)
+            case .remittanceAdvice: byAdvice(receipt, advice: advice, index: index, rules: rules)
+            case .referencesInText: byReferences(receipt, index: index, rules: rules)
+            case .payerAndAmount: byPayerAndAmount(receipt, index: index, rules: rules)
             }
             if let found { proposals.append(found) }
             // The first rule that is sure ends the search (the tenant ordered them).
@@ -107,9 +108,15 @@ public enum MatchingEngine {
         return proposals.sorted { $0.confidence > $1.confidence }
     }
 
+    /// The same for a one-off receipt against plain lists (tests, a single manual check).
+    public static func propose(_ receipt: BankReceipt, advice: [AdviceLine] = [], payers: [PayerIdentity], items: [MatchableItem],
+                               rules: MatchingRules) -> [MatchProposal] {
+        propose(receipt, advice: advice, index: MatchingIndex(payers: payers, items: items), rules: rules)
+    }
+
     // MARK: Rule 1: remittance advice lines
 
-    static func byAdvice(_ receipt: BankReceipt, advice: [AdviceLine], items: [MatchableItem], rules: MatchingRules) -> MatchProposal? {
+    static func byAdvice(_ receipt: BankReceipt, advice: [AdviceLine], index: MatchingIndex, rules: MatchingRules) -> MatchProposal? {
         guard !advice.isEmpty else { return nil }
         var allocations: [MatchProposal.Allocation] = []
         var differences: [MatchProposal.Difference] = []
@@ -117,7 +124,7 @@ public enum MatchingEngine {
         var customers = Set<String>()
         var missing: [String] = []
         for line in advice {
-            guard let item = items.first(where: { normalized($0.documentNumber) == normalized(line.documentNumber) }) else {
+            guard let item = index.item(numbered: line.documentNumber, in: receipt.currency) else {
                 missing.append(line.documentNumber)
                 continue
             }
@@ -142,23 +149,11 @@ public enum MatchingEngine {
 
     // MARK: Rule 2: invoice numbers and RF references in the text
 
-    static func byReferences(_ receipt: BankReceipt, items: [MatchableItem], rules: MatchingRules) -> MatchProposal? {
+    static func byReferences(_ receipt: BankReceipt, index: MatchingIndex, rules: MatchingRules) -> MatchProposal? {
         let text = ([receipt.remittanceText] + receipt.structuredReferences).joined(separator: " ")
-        let haystack = normalized(text)
-        guard !haystack.isEmpty else { return nil }
-        var named: [MatchableItem] = []
-        var evidence: [String] = []
-        for item in items where !named.contains(where: { $0.id == item.id }) {
-            let number = normalized(item.documentNumber)
-            guard number.count >= 4 else { continue }
-            if haystack.contains(number) {
-                named.append(item)
-                evidence.append("text names \(item.documentNumber)")
-            } else if let rf = CreditorReference.make(item.documentNumber), CreditorReference.find(in: text).contains(rf) {
-                named.append(item)
-                evidence.append("structured reference \(rf) is \(item.documentNumber)")
-            }
-        }
+        let found = index.items(namedIn: text, currency: receipt.currency)
+        let named = found.map(\.0)
+        let evidence = found.map(\.1)
         guard !named.isEmpty, Set(named.map(\.customerNumber)).count == 1 else { return nil }
         let owed = named.reduce(0) { $0 + $1.openAmount }
         let oldestFirst = named.sorted { ($0.dueDate ?? .init(dayNumber: .max)) < ($1.dueDate ?? .init(dayNumber: .max)) }
@@ -192,11 +187,9 @@ public enum MatchingEngine {
 
     // MARK: Rule 3: payer, then amount
 
-    static func byPayerAndAmount(_ receipt: BankReceipt, payers: [PayerIdentity], items: [MatchableItem],
-                                 rules: MatchingRules) -> MatchProposal? {
-        guard let (payer, how, payerConfidence) = identify(receipt, payers: payers, rules: rules) else { return nil }
-        let own = items.filter { $0.customerNumber == payer.customerNumber }
-            .sorted { ($0.dueDate ?? .init(dayNumber: .max), $0.documentNumber) < ($1.dueDate ?? .init(dayNumber: .max), $1.documentNumber) }
+    static func byPayerAndAmount(_ receipt: BankReceipt, index: MatchingIndex, rules: MatchingRules) -> MatchProposal? {
+        guard let (payer, how, payerConfidence) = identify(receipt, index: index, rules: rules) else { return nil }
+        let own = index.items(of: payer.customerNumber, currency: receipt.currency)
         var evidence = [how]
         func proposal(_ allocations: [MatchProposal.Allocation], _ differences: [MatchProposal.Difference], _ confidence: Int,
                       _ why: String) -> MatchProposal {
@@ -234,13 +227,12 @@ public enum MatchingEngine {
     }
 
     /// The customer behind a receipt: the payer's account number first (sure), then the name.
-    static func identify(_ receipt: BankReceipt, payers: [PayerIdentity], rules: MatchingRules) -> (PayerIdentity, String, Int)? {
-        let account = compactAccount(receipt.payerAccount)
-        if !account.isEmpty, let payer = payers.first(where: { $0.accounts.map(compactAccount).contains(account) }) {
+    static func identify(_ receipt: BankReceipt, index: MatchingIndex, rules: MatchingRules) -> (PayerIdentity, String, Int)? {
+        if let payer = index.payer(account: receipt.payerAccount) {
             return (payer, "payer account \(receipt.payerAccount) belongs to \(payer.customerNumber)", 100)
         }
         guard !receipt.payerName.isEmpty else { return nil }
-        let scored = payers.map { ($0, similarity(receipt.payerName, $0.name)) }.sorted { $0.1 > $1.1 }
+        let scored = index.payers(similarTo: receipt.payerName)
         guard let best = scored.first, best.1 >= rules.nameSimilarity else { return nil }
         // Two customers with nearly the same name: not sure enough to post on its own.
         let ambiguous = scored.count > 1 && scored[1].1 >= best.1 - 5
@@ -284,21 +276,6 @@ public enum MatchingEngine {
 
     static func compactAccount(_ text: String) -> String { normalized(text) }
 
-    /// Name similarity 0–100: Dice coefficient over letter bigrams of the names without legal forms.
-    static func similarity(_ a: String, _ b: String) -> Int {
-        func bigrams(_ text: String) -> [String: Int] {
-            let legal: Set<String> = ["GMBH", "AG", "KG", "LTD", "LIMITED", "INC", "LLC", "SA", "SARL", "BV", "NV", "PLC", "CO", "SE", "OHG", "UG"]
-            let words = text.uppercased().split { !$0.isLetter && !$0.isNumber }.map(String.init).filter { !legal.contains($0) }
-            let joined = Array(words.joined(separator: " "))
-            var counts: [String: Int] = [:]
-            if joined.count < 2 { if !joined.isEmpty { counts[String(joined)] = 1 }; return counts }
-            for i in 0..<(joined.count - 1) { counts[String(joined[i...i + 1]), default: 0] += 1 }
-            return counts
-        }
-        let x = bigrams(a), y = bigrams(b)
-        let total = x.values.reduce(0, +) + y.values.reduce(0, +)
-        guard total > 0 else { return 0 }
-        let common = x.reduce(0) { $0 + min($1.value, y[$1.key] ?? 0) }
-        return 200 * common / total
-    }
+    /// Name similarity 0–100 (see `NameSimilarity`).
+    static func similarity(_ a: String, _ b: String) -> Int { NameSimilarity.score(a, b) }
 }
