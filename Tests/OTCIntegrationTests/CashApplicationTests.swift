@@ -99,4 +99,121 @@ struct CashApplicationTests {
             try await expectLedgerClean(desk.erp, tenant: desk.tenant)
         }
     }
+
+    /// Remittance advices (one over the API, one as CSV) lead the match, with the link as
+    /// evidence and a deduction from the advice becoming a dispute; a reversal opens the items
+    /// again, withdraws the dispute, frees the advice and puts the receipt in the exception
+    /// queue and unapplied cash, from where an analyst applies it again.
+    @Test func advicesLeadTheMatchAndAnApplicationCanBeReversed() async throws {
+        try await withServer { server in
+            let desk = try await CollectionsTests.desk(server, "cash_adv", customers: ["C-1", "C-2"])
+            let a = try await CollectionsTests.invoice(desk, "ADV-A", customer: "C-1", issuedDaysAgo: 20, net: 100_000)  // 1 200.00
+            let b = try await CollectionsTests.invoice(desk, "ADV-B", customer: "C-1", issuedDaysAgo: 20, net: 50_000)   //   600.00
+            let c = try await CollectionsTests.invoice(desk, "ADV-C", customer: "C-2", issuedDaysAgo: 20, net: 30_000)   //   360.00
+            let advice = Otc_Cashapp_V1_ImportRemittanceAdvicesRequest.with {
+                $0.advices = [.with {
+                    $0.reference = "ADV-1"; $0.customerNumber = "C-1"; $0.paymentReference = "E2E-777"
+                    $0.amount = .with { $0.units = 170_000; $0.currency = "EUR" }
+                    $0.lines = [.with { $0.documentNumber = a.number; $0.paid = 120_000 },
+                                .with { $0.documentNumber = b.number; $0.paid = 50_000; $0.deduction = 10_000; $0.deductionReason = "damaged goods" }]
+                }]
+            }
+            let first: Otc_Cashapp_V1_ImportRemittanceAdvicesResponse = try await desk.erp.call(Self.prefix + "ImportRemittanceAdvices", tenant: desk.tenant, request: advice)
+            #expect(first.advicesNew == 1)
+            let again: Otc_Cashapp_V1_ImportRemittanceAdvicesResponse = try await desk.erp.call(Self.prefix + "ImportRemittanceAdvices", tenant: desk.tenant, request: advice)
+            #expect(again.advicesNew == 0 && again.advicesExisting == 1)
+            await expectStatus(.invalidArgument) {
+                let _: Otc_Cashapp_V1_ImportRemittanceAdvicesResponse = try await desk.erp.call(Self.prefix + "ImportRemittanceAdvices", tenant: desk.tenant,
+                    request: Otc_Cashapp_V1_ImportRemittanceAdvicesRequest.with { $0.advices = [.with { $0.reference = "ADV-X" }] })
+            }
+            let csv = """
+                advice_ref,customer,payment_ref,currency,document,paid
+                ADV-2,C-2,PAY-Z-42,EUR,\(c.number),360.00
+                ADV-3,C-2,PAY-Z-43,EUR,,10.00
+                """
+            let file: Otc_Cashapp_V1_ImportRemittanceAdvicesResponse = try await desk.erp.call(Self.prefix + "ImportRemittanceAdvices", tenant: desk.tenant,
+                request: Otc_Cashapp_V1_ImportRemittanceAdvicesRequest.with { $0.content = Data(csv.utf8); $0.fileName = "advices.csv" })
+            #expect(file.advicesNew == 1 && file.errors.first?.location == "line 3", "\(file)")
+
+            let statement = """
+                :20:STMT-ADV
+                :25:DE89370400440532013000
+                :28C:00101/001
+                :60F:C261125EUR0,00
+                :61:2611260126C1700,00NTRFNONREF//R1
+                :86:166?00GUTSCHRIFT?20E2E-777?32SOMEBODY ELSE
+                :61:2611260126C360,00NTRFNONREF//R2
+                :86:166?00GUTSCHRIFT?20PAY-Z-42?32ANOTHER PAYER
+                :62F:C261126EUR2060,00
+                -
+                """
+            let _: Otc_Cashapp_V1_ImportBankFileResponse = try await desk.erp.call(Self.prefix + "ImportBankFile", tenant: desk.tenant,
+                request: Otc_Cashapp_V1_ImportBankFileRequest.with { $0.content = Data(statement.utf8) })
+            let run: Otc_Cashapp_V1_RunMatchingResponse = try await desk.analyst.call(Self.prefix + "RunMatching", tenant: desk.tenant,
+                                                                                     request: Otc_Cashapp_V1_RunMatchingRequest())
+            #expect(run.applied == 2, "\(run.proposals)")
+            let big = try #require(run.proposals.first { $0.allocations.count == 2 })
+            #expect(big.rule == "remittance_advice" && big.evidence.first?.contains("ADV-1") == true, "\(big.evidence)")
+            #expect(big.differences.first?.kind == "deduction" && big.differences.first?.reason == "damaged goods")
+            let disputeNumber = try #require(big.differences.first?.disputeNumber)
+            let used: Otc_Cashapp_V1_ListRemittanceAdvicesResponse = try await desk.analyst.call(Self.prefix + "ListRemittanceAdvices", tenant: desk.tenant,
+                request: Otc_Cashapp_V1_ListRemittanceAdvicesRequest.with { $0.status = "used" })
+            #expect(Set(used.advices.map(\.reference)) == ["ADV-1", "ADV-2"])
+            try await expectLedgerClean(desk.erp, tenant: desk.tenant)
+
+            // Reversed: the reason is required, and only an analyst may.
+            await expectStatus(.invalidArgument) {
+                let _: Otc_Cashapp_V1_Receipt = try await desk.analyst.call(Self.prefix + "ReverseApplication", tenant: desk.tenant,
+                    request: Otc_Cashapp_V1_ReverseApplicationRequest.with { $0.receiptID = big.receiptID })
+            }
+            await expectStatus(.permissionDenied) {
+                let _: Otc_Cashapp_V1_Receipt = try await desk.erp.call(Self.prefix + "ReverseApplication", tenant: desk.tenant,
+                    request: Otc_Cashapp_V1_ReverseApplicationRequest.with { $0.receiptID = big.receiptID; $0.reason = "wrong" })
+            }
+            let reversed: Otc_Cashapp_V1_Receipt = try await desk.analyst.call(Self.prefix + "ReverseApplication", tenant: desk.tenant,
+                request: Otc_Cashapp_V1_ReverseApplicationRequest.with { $0.receiptID = big.receiptID; $0.reason = "bank says the payer was another client" })
+            #expect(reversed.status == "exception")
+            for (number, open) in [(a.number, Int64(120_000)), (b.number, 60_000)] {
+                let document: Otc_Billing_V1_Document = try await desk.erp.call(
+                    Method.getDocument, tenant: desk.tenant, request: Otc_Billing_V1_GetDocumentRequest.with { $0.number = number })
+                #expect(document.openAmount == open, "\(number)")
+            }
+            let dispute: Otc_Disputes_V1_Dispute = try await desk.analyst.call(DisputeTests.prefix + "GetDispute", tenant: desk.tenant,
+                request: Otc_Disputes_V1_GetDisputeRequest.with { $0.id = disputeNumber })
+            #expect(dispute.status == "resolved_rejected")
+            let open: Otc_Cashapp_V1_ListRemittanceAdvicesResponse = try await desk.analyst.call(Self.prefix + "ListRemittanceAdvices", tenant: desk.tenant,
+                request: Otc_Cashapp_V1_ListRemittanceAdvicesRequest.with { $0.status = "open" })
+            #expect(open.advices.map(\.reference) == ["ADV-1"])
+            let balances: Otc_Receivables_V1_GetBalancesResponse = try await desk.erp.call(
+                Method.balances, tenant: desk.tenant, request: Otc_Receivables_V1_GetBalancesRequest.with { $0.customerNumber = "C-1" })
+            #expect(balances.balances.first?.openAmount == 180_000)
+            try await expectLedgerClean(desk.erp, tenant: desk.tenant)
+            await expectStatus(.failedPrecondition) {
+                let _: Otc_Cashapp_V1_Receipt = try await desk.analyst.call(Self.prefix + "ReverseApplication", tenant: desk.tenant,
+                    request: Otc_Cashapp_V1_ReverseApplicationRequest.with { $0.receiptID = big.receiptID; $0.reason = "twice" })
+            }
+
+            // It waits in the exception queue and in unapplied cash, with its task's SLA.
+            let queue: Otc_Cashapp_V1_ListProposalsResponse = try await desk.analyst.call(Self.prefix + "ListProposals", tenant: desk.tenant,
+                                                                                          request: Otc_Cashapp_V1_ListProposalsRequest())
+            let entry = try #require(queue.exceptions.first { $0.receipt.id == big.receiptID })
+            #expect(!entry.taskDueAt.isEmpty)
+            let unapplied: Otc_Cashapp_V1_ListUnappliedResponse = try await desk.analyst.call(Self.prefix + "ListUnapplied", tenant: desk.tenant,
+                                                                                              request: Otc_Cashapp_V1_ListUnappliedRequest())
+            #expect(unapplied.receipts.map(\.receipt.id) == [big.receiptID] && unapplied.totals.first?.units == 170_000)
+            #expect(unapplied.onAccount.isEmpty)
+
+            // Applied again by hand: a new payment item, the rest on account.
+            let manual: Otc_Cashapp_V1_Receipt = try await desk.analyst.call(Self.prefix + "ApplyReceipt", tenant: desk.tenant, request: Otc_Cashapp_V1_ApplyReceiptRequest.with {
+                $0.receiptID = big.receiptID; $0.customerNumber = "C-1"
+                $0.allocations = [.with { $0.documentNumber = a.number; $0.amount = 120_000 }]
+            })
+            #expect(manual.status == "applied")
+            let after: Otc_Cashapp_V1_ListUnappliedResponse = try await desk.analyst.call(Self.prefix + "ListUnapplied", tenant: desk.tenant,
+                                                                                          request: Otc_Cashapp_V1_ListUnappliedRequest())
+            #expect(after.receipts.isEmpty && after.onAccount.first?.amount.units == 50_000)
+            #expect(try await server.count("tasks", tenant: desk.tenant, where: "kind = 'cash_exception' AND status = 'open'") == 0)
+            try await expectLedgerClean(desk.erp, tenant: desk.tenant)
+        }
+    }
 }
