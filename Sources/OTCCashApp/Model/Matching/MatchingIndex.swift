@@ -79,13 +79,14 @@ public struct MatchingIndex: Sendable {
     func items(namedIn text: String, currency: Currency) -> [(MatchableItem, String)] {
         var found: [(MatchableItem, String)] = []
         var seen = Set<UUID>()
-        for item in open(byNumber.within(MatchingEngine.normalized(text)), in: currency) where seen.insert(item.id).inserted {
-            found.append((item, "text names \(item.documentNumber)"))
-        }
+        // Checked references first: an RF reference contains the number, and is the better evidence.
         for rf in CreditorReference.find(in: text) {
             for item in open(byCreditorReference[rf] ?? [], in: currency) where seen.insert(item.id).inserted {
                 found.append((item, "structured reference \(rf) is \(item.documentNumber)"))
             }
+        }
+        for item in open(byNumber.within(MatchingEngine.normalized(text)), in: currency) where seen.insert(item.id).inserted {
+            found.append((item, "text names \(item.documentNumber)"))
         }
         return found
     }
