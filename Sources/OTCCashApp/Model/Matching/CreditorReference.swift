@@ -11,26 +11,29 @@ public enum CreditorReference {
               compact.dropFirst(2).prefix(2).allSatisfy(\.isNumber),
               compact.allSatisfy({ ($0.isASCII && $0.isNumber) || ("A"..."Z").contains($0) })
         else { return false }
-        let rearranged = compact.dropFirst(4) + compact.prefix(4)
-        var remainder = 0
-        for character in rearranged {
-            let value = character.isNumber ? Int(String(character))! : Int(character.asciiValue! - 55)
-            for digit in String(value) { remainder = (remainder * 10 + Int(String(digit))!) % 97 }
-        }
-        return remainder == 1
+        return mod97(compact.dropFirst(4) + compact.prefix(4)) == 1
     }
 
-    /// "RF" + check digits for a creditor's own reference (so invoices can carry one).
+    /// "RF" + check digits for a creditor's own reference (so invoices can carry one): the check
+    /// is 98 minus the remainder of the reference with "RF00" appended.
     public static func make(_ reference: String) -> String? {
         let compact = reference.uppercased().filter { !$0.isWhitespace }
         guard !compact.isEmpty, compact.count <= 21, compact.allSatisfy({ ($0.isASCII && $0.isNumber) || ("A"..."Z").contains($0) }) else {
             return nil
         }
-        for check in 2...98 {
-            let candidate = "RF" + (check < 10 ? "0" : "") + String(check) + compact
-            if isValid(candidate) { return candidate }
+        let check = 98 - mod97(compact + "RF00")
+        return "RF" + (check < 10 ? "0" : "") + String(check) + compact
+    }
+
+    /// The remainder mod 97 of the number the characters spell, letters as 10–35.
+    private static func mod97(_ characters: some Sequence<Character>) -> Int {
+        var remainder = 0
+        for character in characters {
+            guard let ascii = character.asciiValue else { return -1 }
+            let value = character.isNumber ? Int(ascii - 48) : Int(ascii - 55)
+            remainder = value >= 10 ? (remainder * 100 + value) % 97 : (remainder * 10 + value) % 97
         }
-        return nil
+        return remainder
     }
 
     /// Valid RF references found in free text, compacted ("RF18539007547034"), in order.
