@@ -104,6 +104,11 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
+            name: "OTCMatchQuality",
+            dependencies: ["OTCCashApp", "OTCCore"],
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "OTCOrders",
             dependencies: ["OTCCore", "OTCStore", "OTCReceivables", "OTCCredit", "OTCBilling", "OTCProto", .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: strictSettings
@@ -179,7 +184,7 @@ let package = Package(
         .executableTarget(
             name: "otc-bench",
             dependencies: [
-                "OTCClient", "OTCProto",
+                "OTCClient", "OTCProto", "OTCMatchQuality",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
@@ -189,7 +194,7 @@ let package = Package(
         .testTarget(
             name: "OTCUnitTests",
             dependencies: [
-                "OTCWire", "OTCCore", "OTCProto", "OTCOrders", "OTCReceivables", "OTCCredit", "OTCCollections", "OTCCashApp", "OTCBilling", "OTCServer",
+                "OTCWire", "OTCCore", "OTCProto", "OTCOrders", "OTCReceivables", "OTCCredit", "OTCCollections", "OTCCashApp", "OTCBilling", "OTCServer", "OTCMatchQuality",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),

@@ -31,16 +31,16 @@ public struct CashApplication: Sendable {
         let pending = try await receipts.list(status: "unmatched", fileID: nil, afterSeq: nil, limit: limit, in: tx).map(\.0)
         guard !pending.isEmpty else { return [] }
         let matching = rules.rules.cashApplication
-        var index = MatchingIndex(payers: try await payerIdentities(in: tx), items: try await openItems(in: tx))
+        var session = MatchingSession(index: MatchingIndex(payers: try await payerIdentities(in: tx), items: try await openItems(in: tx)),
+                                      rules: matching)
         var advices = AdviceBook(try await remittances.open(in: tx))
         var outcomes: [Outcome] = []
         for record in pending {
             var advice: (entry: AdviceBook.Entry, evidence: String)?
             if !advices.isEmpty {
-                let payer = MatchingEngine.identify(record.receipt, index: index, rules: matching)?.0.customerNumber
-                advice = advices.find(for: record.receipt, customer: payer).map { (entry: $0.0, evidence: $0.1) }
+                advice = advices.find(for: record.receipt, customer: session.payer(of: record.receipt)).map { (entry: $0.0, evidence: $0.1) }
             }
-            var proposals = MatchingEngine.propose(record.receipt, advice: advice?.entry.advice.adviceLines ?? [], index: index, rules: matching)
+            var proposals = session.propose(record.receipt, advice: advice?.entry.advice.adviceLines ?? [])
             if let advice {
                 for i in proposals.indices where proposals[i].rule == "remittance_advice" { proposals[i].evidence.insert(advice.evidence, at: 0) }
             }
@@ -56,9 +56,10 @@ public struct CashApplication: Sendable {
                 try await remittances.use(advice.entry.id, receipt: record.id, application: application.id, in: tx)
                 advices.use(advice.entry.id)
             }
-            // What this receipt settled is no longer open for the next one.
-            for allocation in best.allocations { index.settle(allocation.itemID, amount: allocation.amount) }
-            if let customer = best.customerNumber { index.learn(account: record.receipt.payerAccount, customer: customer) }
+            session.applied(best, to: record.receipt)
+            if let customer = best.customerNumber, MatchingSession.learnsAccount(from: best) {
+                try await receipts.learn(account: record.receipt.payerAccount, customer: customer, receipt: record.id, in: tx)
+            }
             outcomes.append(Outcome(record: record, proposal: best, applied: true, disputes: application.disputes))
         }
         return outcomes
@@ -103,6 +104,7 @@ public struct CashApplication: Sendable {
                                      differences: total < record.receipt.amount ? [.onAccount(record.receipt.amount - total)] : [],
                                      rule: "manual", evidence: [note.isEmpty ? "applied by hand" : note], confidence: 100)
         _ = try await apply(proposal, to: record, rules: rules, in: tx)
+        try await receipts.learn(account: record.receipt.payerAccount, customer: customer, receipt: record.id, in: tx)
         try await tx.closeTasks(subjectType: "receipt", subjectID: record.id.uuidString.lowercased(), kind: "cash_exception",
                                 resolution: "applied by hand to \(customer)")
         return try await receipts.find(receiptID, lock: false, in: tx)!
@@ -168,7 +170,6 @@ public struct CashApplication: Sendable {
             """)
         try await store([proposal], for: record, status: "applied", rules: rules, in: tx)
         try await receipts.setStatus(record.id, to: "applied", paymentItem: payment.id, in: tx)
-        if !receipt.payerAccount.isEmpty { try await receipts.learn(account: receipt.payerAccount, customer: customer, receipt: record.id, in: tx) }
         try await tx.audit(action: "cashapp.apply", entityType: "receipt", entityID: record.id.uuidString.lowercased(), details: [
             "reference": receipt.reference, "customer": customer, "rule": proposal.rule, "confidence": "\(proposal.confidence)",
             "documents": proposal.allocations.map(\.documentNumber).joined(separator: " "), "rules_version": "\(rules.version)",

@@ -42,7 +42,7 @@ public struct AdviceBook: Sendable {
                 return (entries[i], "remittance advice \(entries[i].advice.reference) names the payment \(field)")
             }
         }
-        if let i = byReference.within(MatchingEngine.normalized(receipt.remittanceText)).first(where: usable) {
+        if let i = byReference.within(RemittanceText(receipt.remittanceText)).first(where: usable) {
             return (entries[i], "remittance advice \(entries[i].advice.reference): its payment reference \(entries[i].advice.paymentReference) is in the text")
         }
         guard let customer else { return nil }

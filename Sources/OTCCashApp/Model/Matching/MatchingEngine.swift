@@ -151,26 +151,65 @@ public enum MatchingEngine {
 
     static func byReferences(_ receipt: BankReceipt, index: MatchingIndex, rules: MatchingRules) -> MatchProposal? {
         let text = ([receipt.remittanceText] + receipt.structuredReferences).joined(separator: " ")
-        let found = index.items(namedIn: text, currency: receipt.currency)
+        var found = index.items(namedIn: text, currency: receipt.currency)
+        guard let first = found.first, found.allSatisfy({ $0.0.customerNumber == first.0.customerNumber }) else { return nil }
+        let customer = first.0.customerNumber
+        // The rest of an abbreviated list ("INV-2026-006227/12611/38853"): serials of the same customer.
+        found += index.items(ofCustomer: customer, bySerialsIn: RemittanceText(text), besides: found.map(\.0), currency: receipt.currency)
         let named = found.map(\.0)
-        let evidence = found.map(\.1)
-        guard !named.isEmpty, Set(named.map(\.customerNumber)).count == 1 else { return nil }
+        var evidence = found.map(\.1)
+        // Who paid, as far as the bank says: the same customer backs the reference up; another
+        // customer's account or name contradicts it (a typo naming someone else's invoice).
+        let payer = identify(receipt, index: index, rules: rules)
+        let backed = payer.map { $0.0.customerNumber == customer && $0.2 >= rules.autoApplyConfidence } ?? false
+        if let payer, payer.0.customerNumber != customer, payer.2 >= rules.autoApplyConfidence {
+            evidence.append("but \(payer.1)")
+            return MatchProposal(customerNumber: customer, allocations: named.map { .init(itemID: $0.id, documentNumber: $0.documentNumber, amount: $0.openAmount) },
+                                 differences: [], rule: "references_in_text", evidence: evidence, confidence: 50)
+        }
+        if backed, let payer { evidence.append(payer.1) }
         let owed = named.reduce(0) { $0 + $1.openAmount }
-        let oldestFirst = named.sorted { ($0.dueDate ?? .init(dayNumber: .max)) < ($1.dueDate ?? .init(dayNumber: .max)) }
-        var allocations = oldestFirst.map { MatchProposal.Allocation(itemID: $0.id, documentNumber: $0.documentNumber, amount: $0.openAmount) }
+        // Oldest first; an item whose discount explains a shortfall goes last, where it is settled.
+        var ordered = named.sorted { ($0.dueDate ?? .init(dayNumber: .max)) < ($1.dueDate ?? .init(dayNumber: .max)) }
+        if receipt.amount < owed,
+           let discounted = ordered.firstIndex(where: { $0.discountAmount == owed - receipt.amount && discountAllowed($0, receipt, rules) }) {
+            ordered.append(ordered.remove(at: discounted))
+        }
+        var allocations = ordered.map { MatchProposal.Allocation(itemID: $0.id, documentNumber: $0.documentNumber, amount: $0.openAmount) }
         var differences: [MatchProposal.Difference] = []
         var confidence = 95
         if receipt.amount > owed {
-            differences.append(.onAccount(receipt.amount - owed))
-            confidence = 90
+            let extra = receipt.amount - owed
+            let small = extra <= max(rules.chargesTolerance, owed / 20)
+            // A text cut off by the bank ("…, Rechnung INV-2026") names only the first items: the
+            // rest may be the customer's other items that add up to exactly the difference.
+            let others = index.items(of: customer, currency: receipt.currency).filter { item in !named.contains { $0.id == item.id } }
+            let rest: [MatchableItem]? = small ? nil : uniqueCombination(of: others, adding: extra, rules: rules)
+            if let rest {
+                allocations += rest.map { .init(itemID: $0.id, documentNumber: $0.documentNumber, amount: $0.openAmount) }
+                evidence.append("the other \(Money(units: extra, currency: receipt.currency)) is exactly \(rest.map(\.documentNumber).joined(separator: ", ")) of the same customer")
+                confidence = backed ? 90 : 80
+            } else {
+                // A little more (a fee, rounding) or a payer we recognise: the rest on account.
+                // Much more from someone unknown, or with a text the bank cut off, may pay items
+                // the text does not name: a person looks.
+                differences.append(.onAccount(extra))
+                let cut = receipt.remittanceText.count >= Self.cutTextLength
+                confidence = small || (backed && !cut) ? 90 : 75
+                if confidence < 90 {
+                    evidence.append("\(Money(units: extra, currency: receipt.currency)) more than the named items"
+                                    + (cut ? ", and the text is cut off at \(receipt.remittanceText.count) characters" : ", from a payer not on file"))
+                }
+            }
         } else if receipt.amount < owed {
-            // The shortfall is explained on the newest item: a discount or charges settle it in
+            // The shortfall is explained on the last item: a discount or charges settle it in
             // full; a deduction leaves it open by that much (the oldest items are paid first).
             let short = owed - receipt.amount
-            let difference = classify(short: short, item: oldestFirst[oldestFirst.count - 1], receipt: receipt, reason: "", rules: rules)
+            let difference = classify(short: short, item: ordered[ordered.count - 1], receipt: receipt, reason: "", rules: rules)
             differences.append(difference)
             if case .deduction = difference {
-                confidence = 70
+                // Named by the payer we know: post, and the deduction becomes a dispute.
+                confidence = backed ? 90 : 70
                 var left = receipt.amount
                 allocations = allocations.compactMap { allocation in
                     let paid = min(left, allocation.amount)
@@ -181,7 +220,7 @@ public enum MatchingEngine {
                 allocations[allocations.count - 1].amount -= short
             }
         }
-        return MatchProposal(customerNumber: named[0].customerNumber, allocations: allocations, differences: differences,
+        return MatchProposal(customerNumber: customer, allocations: allocations, differences: differences,
                              rule: "references_in_text", evidence: evidence, confidence: confidence)
     }
 
@@ -196,20 +235,51 @@ public enum MatchingEngine {
             MatchProposal(customerNumber: payer.customerNumber, allocations: allocations, differences: differences, rule: "payer_and_amount",
                           evidence: evidence + [why], confidence: min(confidence, payerConfidence))
         }
+        // A number in the text that is none of the chosen items' (and not the customer's own
+        // number) may name an item that is settled or mistyped: a person looks before it posts.
+        let numbers = RemittanceText(([receipt.remittanceText] + receipt.structuredReferences).joined(separator: " ")).numbers
+            .filter { $0.text.count >= 5 && !normalized(payer.customerNumber).contains($0.text) }
+        func unexplained(_ chosen: [MatchableItem]) -> String? {
+            let own = chosen.map { normalized($0.documentNumber) }
+            return numbers.first { number in !own.contains { $0.contains(number.text) } && !chosen.contains { nearlySerial(number.text, of: $0) } }?.text
+        }
+        func capped(_ chosen: [MatchableItem], _ confidence: Int) -> Int {
+            if let number = unexplained(chosen) {
+                evidence.append("the text names \(number), which is not \(chosen.map(\.documentNumber).joined(separator: ", "))")
+                return min(confidence, 80)
+            }
+            // A mistyped number of the chosen item (one digit off) backs the amount up.
+            for number in numbers {
+                if let item = chosen.first(where: { nearlySerial(number.text, of: $0) && !normalized($0.documentNumber).contains(number.text) }) {
+                    evidence.append("the text names \(number.text), one digit off \(item.documentNumber)")
+                }
+            }
+            return confidence
+        }
         // One item with exactly this amount (or this amount after its discount).
-        if let item = own.first(where: { $0.openAmount == receipt.amount }) {
-            let twins = own.filter { $0.openAmount == receipt.amount }.count
+        let exact = own.filter { $0.openAmount == receipt.amount }
+        if let item = exact.first {
             return proposal([.init(itemID: item.id, documentNumber: item.documentNumber, amount: item.openAmount)], [],
-                            twins == 1 ? 92 : 70, twins == 1 ? "amount equals \(item.documentNumber)" : "amount equals \(twins) items; the oldest chosen")
+                            capped([item], exact.count == 1 ? 92 : 70),
+                            exact.count == 1 ? "amount equals \(item.documentNumber)" : "amount equals \(exact.count) items; the oldest chosen")
         }
-        if let item = own.first(where: { $0.discountAmount > 0 && $0.openAmount - $0.discountAmount == receipt.amount && discountAllowed($0, receipt, rules) }) {
+        let discounted = own.filter { $0.discountAmount > 0 && $0.openAmount - $0.discountAmount == receipt.amount && discountAllowed($0, receipt, rules) }
+        if let item = discounted.first {
             return proposal([.init(itemID: item.id, documentNumber: item.documentNumber, amount: receipt.amount)], [.discount(item.discountAmount)],
-                            90, "amount equals \(item.documentNumber) less its early-payment discount")
+                            capped([item], discounted.count == 1 ? 90 : 70),
+                            discounted.count == 1 ? "amount equals \(item.documentNumber) less its early-payment discount"
+                                : "amount equals \(discounted.count) items less their discounts; the oldest chosen")
         }
-        // A small combination of the customer's items adds up exactly.
-        if let subset = subsetSum(own.prefix(rules.maxSubsetItems).map { $0 }, target: receipt.amount) {
-            return proposal(subset.map { .init(itemID: $0.id, documentNumber: $0.documentNumber, amount: $0.openAmount) }, [], 85,
-                            "amount equals \(subset.count) items together: \(subset.map(\.documentNumber).joined(separator: ", "))")
+        // A small combination of the customer's items adds up exactly; the only one of its size posts.
+        if let (subset, unique) = subsetSum(own.prefix(rules.maxSubsetItems).map { $0 }, target: receipt.amount) {
+            // Sure only when every item was searched, the combination is small and the only one,
+            // and none of its amounts is repeated by another item (a subscription's twin).
+            let sure = unique && own.count <= rules.maxSubsetItems && subset.count <= 4
+                && subset.allSatisfy { item in own.filter { $0.openAmount == item.openAmount }.count == 1 }
+            return proposal(subset.map { .init(itemID: $0.id, documentNumber: $0.documentNumber, amount: $0.openAmount) }, [],
+                            capped(subset, sure ? 90 : 80),
+                            "amount equals \(subset.count) items together: \(subset.map(\.documentNumber).joined(separator: ", "))"
+                                + (unique ? "" : " (another combination of as many items adds up too)"))
         }
         // Oldest first; what is left over goes on account, a shortfall stays open on the last item.
         guard !own.isEmpty else {
@@ -239,21 +309,61 @@ public enum MatchingEngine {
         return (best.0, "payer name \"\(receipt.payerName)\" is \(best.1) % like \(best.0.name)", ambiguous ? 60 : min(95, best.1))
     }
 
-    /// Exact subset sum over at most `items.count` items (bounded by the rules), smallest subset
-    /// first, oldest items preferred.
-    static func subsetSum(_ items: [MatchableItem], target: Int64) -> [MatchableItem]? {
+    /// Exact subset sum over at most `items.count` items (bounded by the rules): the smallest
+    /// subset of two or more, oldest items preferred, and whether it is the only one of its size.
+    static func subsetSum(_ items: [MatchableItem], target: Int64) -> ([MatchableItem], unique: Bool)? {
         guard items.count <= 20 else { return nil }
         var best: [MatchableItem]?
+        var ties = 0
         func search(_ start: Int, _ chosen: [MatchableItem], _ sum: Int64) {
             if sum == target, chosen.count >= 2 {
-                if best == nil || chosen.count < best!.count { best = chosen }
+                if best == nil || chosen.count < best!.count {
+                    best = chosen
+                    ties = 0
+                } else if chosen.count == best!.count {
+                    ties += 1
+                }
                 return
             }
-            guard sum < target, best == nil || chosen.count + 1 < best!.count else { return }
+            guard sum < target, best == nil || chosen.count + 1 <= best!.count, ties == 0 else { return }
             for index in start..<items.count { search(index + 1, chosen + [items[index]], sum + items[index].openAmount) }
         }
         search(0, [], 0)
-        return best
+        return best.map { ($0, ties == 0) }
+    }
+
+    /// Remittance texts this long were probably cut by the bank (SEPA carries 140 characters).
+    static let cutTextLength = 135
+
+    /// One item, or the only pair, or the only small combination of the oldest items, adding up
+    /// to exactly `amount`; nil when none or several do.
+    static func uniqueCombination(of items: [MatchableItem], adding amount: Int64, rules: MatchingRules) -> [MatchableItem]? {
+        let single = items.filter { $0.openAmount == amount }
+        if !single.isEmpty { return single.count == 1 ? single : nil }
+        var byAmount: [Int64: [Int]] = [:]
+        for (i, item) in items.enumerated() { byAmount[item.openAmount, default: []].append(i) }
+        var pairs: [(Int, Int)] = []
+        for (i, item) in items.enumerated() {
+            for j in byAmount[amount - item.openAmount] ?? [] where j > i { pairs.append((i, j)) }
+            if pairs.count > 1 { return nil }
+        }
+        if let (i, j) = pairs.first { return [items[i], items[j]] }
+        guard let (subset, unique) = subsetSum(Array(items.prefix(rules.maxSubsetItems)), target: amount), unique, subset.count <= 3 else { return nil }
+        return subset
+    }
+
+    /// True when `digits` is the item's serial with one digit wrong, missing, added or two
+    /// neighbours swapped (a payer's typo), compared without leading zeros.
+    static func nearlySerial(_ digits: String, of item: MatchableItem) -> Bool {
+        guard let serial = MatchingIndex.serial(of: item.documentNumber) else { return false }
+        let a = Array(String(serial)), b = Array(digits.drop { $0 == "0" })
+        guard a != b, abs(a.count - b.count) <= 1, min(a.count, b.count) >= 3 else { return false }
+        if a.count == b.count {
+            let diffs = a.indices.filter { a[$0] != b[$0] }
+            return diffs.count == 1 || (diffs.count == 2 && diffs[1] == diffs[0] + 1 && a[diffs[0]] == b[diffs[1]] && a[diffs[1]] == b[diffs[0]])
+        }
+        let (long, short) = a.count > b.count ? (a, b) : (b, a)
+        return long.indices.contains { i in Array(long[..<i] + long[(i + 1)...]) == short }
     }
 
     /// A shortfall on an item: its early-payment discount, bank charges within tolerance, or a deduction.

@@ -20,9 +20,10 @@ public struct MatchingIndex: Sendable {
     private var byNumber = KeyedSubstrings()
     private var byCreditorReference: [String: [Int]] = [:]
     private var byCustomer: [String: [Int]] = [:]
+    /// Customer → the serial of a document number (its trailing digits) → items.
+    private var bySerial: [String: [Int: [Int]]] = [:]
     private var payerByAccount: [String: Int] = [:]
-    private var payerBigrams: [[String: Int]] = []
-    private var payerBigramTotals: [Int] = []
+    private var payerNames: [NameSimilarity.Key] = []
     private var postings: [String: [(payer: Int32, count: Int32)]] = [:]
 
     public init(payers: [PayerIdentity], items: [MatchableItem]) {
@@ -34,6 +35,7 @@ public struct MatchingIndex: Sendable {
             byNumber.insert(number, i)
             if let rf = CreditorReference.make(number) { byCreditorReference[rf, default: []].append(i) }
             byCustomer[item.customerNumber, default: []].append(i)
+            if let serial = Self.serial(of: item.documentNumber) { bySerial[item.customerNumber, default: [:]][serial, default: []].append(i) }
         }
         for (customer, indices) in byCustomer {
             byCustomer[customer] = indices.sorted {
@@ -44,10 +46,9 @@ public struct MatchingIndex: Sendable {
             for account in payer.accounts where payerByAccount[MatchingEngine.compactAccount(account)] == nil {
                 payerByAccount[MatchingEngine.compactAccount(account)] = p
             }
-            let grams = NameSimilarity.bigrams(payer.name)
-            payerBigrams.append(grams)
-            payerBigramTotals.append(grams.values.reduce(0, +))
-            for (gram, count) in grams { postings[gram, default: []].append((Int32(p), Int32(count))) }
+            let name = NameSimilarity.key(payer.name)
+            payerNames.append(name)
+            for (gram, count) in name.bigrams { postings[gram, default: []].append((Int32(p), Int32(count))) }
         }
     }
 
@@ -74,6 +75,32 @@ public struct MatchingIndex: Sendable {
         open(byNumber.exact(MatchingEngine.normalized(number)), in: currency).first
     }
 
+    /// The serial of a document number: its last group of digits (at least 3), as a number
+    /// ("INV-2026-006227" → 6227).
+    static func serial(of number: String) -> Int? {
+        guard let last = number.split(whereSeparator: { !($0.isASCII && ($0.isLetter || $0.isNumber)) }).last else { return nil }
+        let digits = last.reversed().prefix { $0.isASCII && $0.isNumber }
+        guard digits.count >= 3, digits.count <= 12 else { return nil }
+        return Int(String(digits.reversed()))
+    }
+
+    /// A customer's open items whose serials are numbers written in the text ("RG 037688 045746",
+    /// or the rest of "INV-2026-006227/12611/38853"), except numbers inside `besides` (the numbers
+    /// already found: "2026" is not a serial then), with the number each was found by.
+    func items(ofCustomer customer: String, bySerialsIn text: RemittanceText, besides found: [MatchableItem],
+               currency: Currency) -> [(MatchableItem, String)] {
+        guard let serials = bySerial[customer] else { return [] }
+        let taken = found.map { MatchingEngine.normalized($0.documentNumber) }
+        var result: [(MatchableItem, String)] = []
+        var seen = Set(found.map(\.id))
+        for number in text.numbers where !taken.contains(where: { $0.contains(number.text) }) {
+            let hits = open(serials[number.value] ?? [], in: currency)
+            guard hits.count == 1, let item = hits.first, seen.insert(item.id).inserted else { continue }
+            result.append((item, "text names \(number.text), the serial of \(item.documentNumber)"))
+        }
+        return result
+    }
+
     /// Open items whose numbers appear in `text` (normalised), or whose RF reference does, with
     /// the evidence for each, in the order found.
     func items(namedIn text: String, currency: Currency) -> [(MatchableItem, String)] {
@@ -85,7 +112,7 @@ public struct MatchingIndex: Sendable {
                 found.append((item, "structured reference \(rf) is \(item.documentNumber)"))
             }
         }
-        for item in open(byNumber.within(MatchingEngine.normalized(text)), in: currency) where seen.insert(item.id).inserted {
+        for item in open(byNumber.within(RemittanceText(text)), in: currency) where seen.insert(item.id).inserted {
             found.append((item, "text names \(item.documentNumber)"))
         }
         return found
@@ -103,22 +130,57 @@ public struct MatchingIndex: Sendable {
 
     /// Payers by name similarity to `name` (0–100), best first, those above 0 only.
     func payers(similarTo name: String) -> [(PayerIdentity, Int)] {
-        let grams = NameSimilarity.bigrams(name)
-        let total = grams.values.reduce(0, +)
-        guard total > 0 else { return [] }
+        let key = NameSimilarity.key(name)
+        guard key.total > 0 else { return [] }
         var common: [Int32: Int] = [:]
-        for (gram, count) in grams {
+        for (gram, count) in key.bigrams {
             for posting in postings[gram] ?? [] { common[posting.payer, default: 0] += min(count, Int(posting.count)) }
         }
-        return common.map { payer, shared in (Int(payer), 200 * shared / (total + payerBigramTotals[Int(payer)])) }
+        return common.map { payer, shared in (Int(payer), NameSimilarity.score(shared: shared, key, payerNames[Int(payer)])) }
+            .filter { $0.1 > 0 }
             .sorted { ($0.1, -$0.0) > ($1.1, -$1.0) }
             .map { (payers[$0.0], $0.1) }
     }
 }
 
-/// Keys (normalised references, at least 4 characters) found inside a normalised text by trying
-/// its substrings of the lengths the keys have: a few hundred lookups per text, whatever the
-/// number of keys.
+/// A remittance text as the matcher reads it: its ASCII letters and digits upper-cased and run
+/// together (payers write "INV 2026 000123" and "inv-2026-000123"), remembering where the
+/// payer's own words start and end, so a number is only found where it starts and ends a word:
+/// "INV-2026-04319/2026-10-23" does not name INV-2026-043192.
+struct RemittanceText: Sendable {
+    var characters: [UInt8] = []
+    var startsWord: [Bool] = []
+    var endsWord: [Bool] = []
+    /// Words of digits only (4 or more), as numbers: serials of abbreviated lists ("/12611/38853").
+    var numbers: [(text: String, value: Int)] = []
+
+    init(_ text: String) {
+        var word: [UInt8] = []
+        func close() {
+            if let last = characters.indices.last, !word.isEmpty { endsWord[last] = true }
+            if word.count >= 4, word.count <= 12, word.allSatisfy({ $0 >= 48 && $0 <= 57 }), let value = Int(String(decoding: word, as: UTF8.self)) {
+                numbers.append((String(decoding: word, as: UTF8.self), value))
+            }
+            word = []
+        }
+        for byte in text.utf8 {
+            let upper = byte >= 97 && byte <= 122 ? byte - 32 : byte
+            if (upper >= 48 && upper <= 57) || (upper >= 65 && upper <= 90) {
+                characters.append(upper)
+                startsWord.append(word.isEmpty)
+                endsWord.append(false)
+                word.append(upper)
+            } else {
+                close()
+            }
+        }
+        close()
+    }
+}
+
+/// Keys (normalised references, at least 4 characters) found inside a text by trying its
+/// substrings of the lengths the keys have that start and end a word: a few hundred lookups per
+/// text, whatever the number of keys.
 struct KeyedSubstrings: Sendable {
     private var byKey: [String: [Int]] = [:]
     /// Distinct key lengths, longest first.
@@ -134,12 +196,12 @@ struct KeyedSubstrings: Sendable {
 
     func exact(_ key: String) -> [Int] { byKey[key] ?? [] }
 
-    /// Values of the keys that occur in `text`, in order of length then position.
-    func within(_ text: String) -> [Int] {
-        let haystack = Array(text.utf8)
+    /// Values of the keys that occur in `text` on word boundaries, in order of length then position.
+    func within(_ text: RemittanceText) -> [Int] {
+        let haystack = text.characters
         var found: [Int] = []
         for length in lengths where length <= haystack.count {
-            for start in 0...(haystack.count - length) {
+            for start in 0...(haystack.count - length) where text.startsWord[start] && text.endsWord[start + length - 1] {
                 if let key = String(bytes: haystack[start..<(start + length)], encoding: .ascii), let hits = byKey[key] { found += hits }
             }
         }
@@ -147,28 +209,70 @@ struct KeyedSubstrings: Sendable {
     }
 }
 
-/// Name similarity 0–100: the Dice coefficient over letter bigrams of the names without their
-/// legal forms ("Müller GmbH" and "MUELLER" are close, "Globex Ltd" and "Globex Corp" too).
+/// Name similarity 0–100: the Dice coefficient over letter bigrams of the names as banks write
+/// them (upper case, umlauts transliterated, accents and dots dropped) without their legal forms,
+/// less 15 when both name a legal form and the forms differ ("Morgan SA" is not "Morgan SARL").
 enum NameSimilarity {
-    static let legalForms: Set<String> = ["GMBH", "AG", "KG", "LTD", "LIMITED", "INC", "LLC", "SA", "SARL", "BV", "NV", "PLC", "CO", "SE", "OHG", "UG"]
+    /// Words of legal forms, with the form each stands for (nil: a filler such as "& Co").
+    static let legalForms: [String: String?] = [
+        "GMBH": "GMBH", "MBH": "GMBH", "GESELLSCHAFT": "GMBH", "AG": "AG", "AKTIENGESELLSCHAFT": "AG", "KG": "KG",
+        "KOMMANDITGESELLSCHAFT": "KG", "KGAA": "KGAA", "OHG": "OHG", "UG": "UG", "HAFTUNGSBESCHRAENKT": "UG", "EK": "EK", "KFM": "EK",
+        "GBR": "GBR", "EV": "EV", "SE": "SE", "SOCIETAS": "SE", "EUROPAEA": "SE", "LTD": "LTD", "LIMITED": "LTD", "PLC": "PLC",
+        "PUBLIC": "PLC", "LLP": "LLP", "LP": "LP", "INC": "INC", "INCORPORATED": "INC", "CORP": "CORP", "CORPORATION": "CORP",
+        "LLC": "LLC", "PTY": "PTY", "SA": "SA", "SARL": "SARL", "SAS": "SAS", "SPA": "SPA", "SRL": "SRL", "SL": "SL", "BV": "BV",
+        "NV": "NV", "AB": "AB", "OY": "OY", "AS": "AS", "APS": "APS",
+        "CO": nil, "COMPANY": nil, "U": nil, "UND": nil,
+    ]
 
-    static func bigrams(_ text: String) -> [String: Int] {
-        let words = text.uppercased().split { !$0.isLetter && !$0.isNumber }.map(String.init).filter { !legalForms.contains($0) }
+    /// A name as the matcher compares it: its words without legal forms, and the legal forms.
+    struct Key: Sendable {
+        var bigrams: [String: Int]
+        var total: Int
+        var forms: Set<String>
+    }
+
+    static func key(_ text: String) -> Key {
+        var folded = ""
+        for character in text.uppercased() {
+            switch character {
+            case "Ä": folded += "AE"
+            case "Ö": folded += "OE"
+            case "Ü": folded += "UE"
+            case "ß", "ẞ": folded += "SS"
+            case ".": continue
+            default: folded.append(character)
+            }
+        }
+        folded = folded.folding(options: [.diacriticInsensitive], locale: nil)
+        var forms = Set<String>()
+        var words: [String] = []
+        for word in folded.split(whereSeparator: { !$0.isLetter && !$0.isNumber }).map(String.init) {
+            if let form = legalForms[word] {
+                if let form { forms.insert(form) }
+            } else {
+                words.append(word)
+            }
+        }
         let joined = Array(words.joined(separator: " "))
         var counts: [String: Int] = [:]
         if joined.count < 2 {
             if !joined.isEmpty { counts[String(joined)] = 1 }
-            return counts
+        } else {
+            for i in 0..<(joined.count - 1) { counts[String(joined[i...i + 1]), default: 0] += 1 }
         }
-        for i in 0..<(joined.count - 1) { counts[String(joined[i...i + 1]), default: 0] += 1 }
-        return counts
+        return Key(bigrams: counts, total: counts.values.reduce(0, +), forms: forms)
+    }
+
+    /// The score from the bigrams two names share.
+    static func score(shared: Int, _ a: Key, _ b: Key) -> Int {
+        guard a.total + b.total > 0 else { return 0 }
+        let dice = 200 * shared / (a.total + b.total)
+        let formsDiffer = !a.forms.isEmpty && !b.forms.isEmpty && a.forms.isDisjoint(with: b.forms)
+        return max(0, dice - (formsDiffer ? 15 : 0))
     }
 
     static func score(_ a: String, _ b: String) -> Int {
-        let x = bigrams(a), y = bigrams(b)
-        let total = x.values.reduce(0, +) + y.values.reduce(0, +)
-        guard total > 0 else { return 0 }
-        let common = x.reduce(0) { $0 + min($1.value, y[$1.key] ?? 0) }
-        return 200 * common / total
+        let x = key(a), y = key(b)
+        return score(shared: x.bigrams.reduce(0) { $0 + min($1.value, y.bigrams[$1.key] ?? 0) }, x, y)
     }
 }
