@@ -51,7 +51,23 @@ public struct CashApplication: Sendable {
                 outcomes.append(Outcome(record: record, proposal: proposals.first, applied: false, disputes: []))
                 continue
             }
-            let application = try await apply(best, to: record, rules: rules, in: tx)
+            let application: Posted
+            do {
+                application = try await tx.savepoint { try await apply(best, to: record, rules: rules, in: tx) }
+            } catch where !(error is CancellationError) {
+                // It cannot post (the ledger or a dispute refused it): the receipt waits for a
+                // person with the reason, and the run goes on with the next one.
+                let reason = (error as? any OTCErrorConvertible).map(\.otcError).flatMap { $0.code == .internalError ? nil : $0.message }
+                    ?? "an internal error (logged with request \(tx.context.requestID))"
+                tx.context.logger.warning("receipt could not post", metadata: ["receipt": "\(record.receipt.reference)", "error": "\(error)"])
+                var failed = best
+                failed.evidence.append("could not post: \(reason)")
+                try await store([failed], for: record, status: "proposed", rules: rules, in: tx)
+                try await receipts.setStatus(record.id, to: "exception", paymentItem: nil, in: tx)
+                try await openExceptionTask(record, best: "\(best.rule) \(best.confidence) %: could not post", rules: rules, in: tx)
+                outcomes.append(Outcome(record: record, proposal: failed, applied: false, disputes: []))
+                continue
+            }
             if best.rule == "remittance_advice", let advice {
                 try await remittances.use(advice.entry.id, receipt: record.id, application: application.id, in: tx)
                 advices.use(advice.entry.id)

@@ -40,7 +40,20 @@ public struct CashApplicationService: RPCService {
     @Sendable func importFile(_ request: Otc_Cashapp_V1_ImportBankFileRequest, _ context: CallContext) async throws
         -> Otc_Cashapp_V1_ImportBankFileResponse
     {
-        guard !request.content.isEmpty else { throw OTCError.invalidArgument("the file is empty") }
+        // A large file comes in parts of one upload (see BankUploads): all but the last are kept,
+        // the last assembles them and imports the whole file like a single call.
+        let uploadID = request.uploadID, part = Int(request.part)
+        if uploadID.isEmpty {
+            guard !request.moreParts, part == 0 else {
+                throw OTCError.invalidArgument("part and more_parts need an upload_id: the id every part of one file names")
+            }
+            guard !request.content.isEmpty else { throw OTCError.invalidArgument("the file is empty") }
+        } else {
+            try BankUploads.validate(uploadID: uploadID, part: part)
+            guard !request.content.isEmpty || (!request.moreParts && part > 0) else {
+                throw OTCError.invalidArgument("part \(part) of upload \(uploadID) is empty")
+            }
+        }
         var format: BankFileFormat?
         if !request.format.isEmpty {
             guard let named = BankFileFormat(rawValue: request.format.lowercased()) else {
@@ -56,17 +69,38 @@ public struct CashApplicationService: RPCService {
                 throw OTCError.invalidArgument("csv_mapping_json is not a column mapping: \(error)")
             }
         }
-        let parsed = BankFileReader.read(request.content, format: format, csvMapping: mapping, name: request.fileName)
-        guard !parsed.statements.isEmpty || parsed.errors.isEmpty else {
-            throw OTCError.invalidArgument(
-                "nothing in \(request.fileName.isEmpty ? "the file" : request.fileName) could be read: \(parsed.errors.prefix(3).map(\.description).joined(separator: "; "))",
-                details: Dictionary(uniqueKeysWithValues: parsed.errors.prefix(20).enumerated().map { ("\($0.offset + 1):\($0.element.location)", $0.element.message) }))
+        if request.moreParts {
+            return try await store.idempotentTransaction(context) { tx in
+                var response = Otc_Cashapp_V1_ImportBankFileResponse()
+                response.partsReceived = UInt32(try await BankUploads().store(uploadID: uploadID, part: part, content: request.content, in: tx))
+                return response
+            }
         }
-        let digest = ReceiptStore.digest(request.content)
-        return try await store.idempotentTransaction(context) { tx in
+        func parse(_ content: Data) throws -> ParsedBankFile {
+            let parsed = BankFileReader.read(content, format: format, csvMapping: mapping, name: request.fileName)
+            guard !parsed.statements.isEmpty || parsed.errors.isEmpty else {
+                throw OTCError.invalidArgument(
+                    "nothing in \(request.fileName.isEmpty ? "the file" : request.fileName) could be read: \(parsed.errors.prefix(3).map(\.description).joined(separator: "; "))",
+                    details: Dictionary(uniqueKeysWithValues: parsed.errors.prefix(20).enumerated().map { ("\($0.offset + 1):\($0.element.location)", $0.element.message) }))
+            }
+            return parsed
+        }
+        /// The import proper, the same for one call and for an assembled upload (`parts` > 0).
+        func importWhole(_ content: Data, _ parsed: ParsedBankFile, parts: Int, in tx: TenantTransaction) async throws
+            -> Otc_Cashapp_V1_ImportBankFileResponse
+        {
+            let digest = ReceiptStore.digest(content)
             var response = Otc_Cashapp_V1_ImportBankFileResponse()
             response.format = parsed.format.rawValue
             response.errors = parsed.errors.map { error in .with { $0.location = error.location; $0.message = error.message } }
+            // A reply must fit in one frame: an assembled file's errors are listed up to a bound
+            // (bank_files.errors keeps them all).
+            if parts > 0, response.errors.count > 1_000 {
+                let more = response.errors.count - 1_000
+                response.errors = Array(response.errors.prefix(1_000)) + [.with {
+                    $0.location = "file"; $0.message = "\(more) more errors not listed (all are kept with the imported file)"
+                }]
+            }
             if let (id, _, statements, new, existing) = try await receipts.file(sha256: digest, in: tx) {
                 response.fileID = id.uuidString.lowercased()
                 response.duplicateFile = true
@@ -74,7 +108,7 @@ public struct CashApplicationService: RPCService {
                 response.receiptsExisting = Int32(new + existing)
                 return response
             }
-            let (fileID, fresh) = try await receipts.insert(content: request.content, sha256: digest, name: request.fileName, parsed: parsed,
+            let (fileID, fresh) = try await receipts.insert(content: content, sha256: digest, name: request.fileName, parsed: parsed,
                                                             errors: parsed.errors, in: tx)
             response.fileID = fileID.uuidString.lowercased()
             response.statements = Int32(parsed.statements.count)
@@ -83,10 +117,24 @@ public struct CashApplicationService: RPCService {
             var credited: [String: Int64] = [:]
             for receipt in fresh where receipt.isCredit && !receipt.isReversal { credited[receipt.currency.code, default: 0] += receipt.amount }
             response.credited = credited.sorted { $0.key < $1.key }.map { code, units in .with { $0.currency = code; $0.units = units } }
-            try await tx.audit(action: "cashapp.import", entityType: "bank_file", entityID: response.fileID, details: [
+            var details = [
                 "file": request.fileName, "format": parsed.format.rawValue, "statements": "\(parsed.statements.count)",
                 "receipts_new": "\(fresh.count)", "receipts_existing": "\(response.receiptsExisting)", "errors": "\(parsed.errors.count)",
-            ])
+            ]
+            if parts > 0 { details["upload_id"] = uploadID; details["parts"] = "\(parts)"; details["bytes"] = "\(content.count)" }
+            try await tx.audit(action: "cashapp.import", entityType: "bank_file", entityID: response.fileID, details: details)
+            return response
+        }
+        guard !uploadID.isEmpty else {
+            let parsed = try parse(request.content)
+            return try await store.idempotentTransaction(context) { tx in try await importWhole(request.content, parsed, parts: 0, in: tx) }
+        }
+        // The last part: parts 0…part - 1 from the table, this one after them; the parts go with the import.
+        return try await store.idempotentTransaction(context) { tx in
+            var content = try await BankUploads().assemble(uploadID: uploadID, last: part, lastBytes: request.content.count, in: tx)
+            content.append(request.content)
+            let response = try await importWhole(content, try parse(content), parts: part + 1, in: tx)
+            try await BankUploads().delete(uploadID: uploadID, in: tx)
             return response
         }
     }

@@ -242,3 +242,19 @@ extension JSONEncoder {
         return encoder
     }
 }
+
+extension TenantTransaction {
+    /// Runs `body` under a savepoint: when it throws, only its own statements are undone and the
+    /// transaction goes on, so one receipt that cannot post does not fail a whole matching run.
+    public func savepoint<T: Sendable>(_ body: () async throws -> T) async throws -> T {
+        try await query("SAVEPOINT step")
+        do {
+            let result = try await body()
+            try await query("RELEASE SAVEPOINT step")
+            return result
+        } catch {
+            try await query("ROLLBACK TO SAVEPOINT step")
+            throw error
+        }
+    }
+}

@@ -11,7 +11,7 @@ import Synchronization
 @main
 struct OTCBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "otc-bench", abstract: "Benchmark an otcd.", subcommands: [Ping.self, CreateOrder.self, InvoiceShipment.self, OnboardTenant.self, Aging.self, Worklist.self, MatchQualityCommand.self])
+        commandName: "otc-bench", abstract: "Benchmark an otcd.", subcommands: [Ping.self, CreateOrder.self, InvoiceShipment.self, OnboardTenant.self, Aging.self, Worklist.self, CashAppFile.self, CashAppMatch.self, MatchQualityCommand.self])
 }
 
 struct LoadOptions: ParsableArguments {

@@ -26,7 +26,9 @@ struct BankCommand: AsyncParsableCommand {
             discussion: """
                 The format is recognised from the content (camt, BAI2, MT940); CSV needs --format csv and the client's \
                 column mapping (--csv-mapping FILE, JSON). Lines or elements that cannot be read are listed on stderr with \
-                their location; the others are imported, and the command exits 1 when there were any.
+                their location; the others are imported, and the command exits 1 when there were any. A file above 3 MiB \
+                goes in parts of 3 MiB under a fresh upload id (progress on stderr); the last part imports the whole file \
+                (at most 256 MiB). If the command fails half-way, run it again: the file is sent anew.
                 """)
         @Argument(help: "The file.") var file: String
         @Option(help: "camt.053, camt.054, bai2, mt940 or csv (default: recognised).") var format: String?
@@ -37,13 +39,22 @@ struct BankCommand: AsyncParsableCommand {
             let content = try Data(contentsOf: URL(fileURLWithPath: file))
             let mapping = try csvMapping.map { try String(contentsOfFile: $0, encoding: .utf8) } ?? ""
             try await global.withSession { session in
-                printError("importing \(file) (\(content.count) bytes)…")
-                let response = try await session.write(CashAppMethods.importFile, Otc_Cashapp_V1_ImportBankFileRequest.with {
+                let tenant = try session.requireTenant()
+                let request = Otc_Cashapp_V1_ImportBankFileRequest.with {
                     $0.fileName = (file as NSString).lastPathComponent
-                    $0.content = content
                     $0.format = format ?? ""
                     $0.csvMappingJson = mapping
-                }, as: Otc_Cashapp_V1_ImportBankFileResponse.self, tenant: try session.requireTenant())
+                }
+                let response: Otc_Cashapp_V1_ImportBankFileResponse
+                if content.count <= Self.partBytes {
+                    printError("importing \(file) (\(content.count) bytes)…")
+                    var whole = request
+                    whole.content = content
+                    response = try await session.write(CashAppMethods.importFile, whole, as: Otc_Cashapp_V1_ImportBankFileResponse.self,
+                                                       tenant: tenant)
+                } else {
+                    response = try await upload(content, request, session: session, tenant: tenant)
+                }
                 if session.json {
                     try JSONOutput.print(response)
                 } else {
@@ -60,6 +71,38 @@ struct BankCommand: AsyncParsableCommand {
                 for error in response.errors { printError("error: \(error.location): \(error.message)") }
                 if !response.errors.isEmpty { throw ExitCode(1) }
             }
+        }
+
+        /// Files above this go in parts of this size (one frame holds 4 MiB).
+        static let partBytes = 3 * 1024 * 1024
+
+        /// Sends a large file as parts of one fresh upload; the last part imports it. Each part has
+        /// its own idempotency key, so a retried part is stored once and a retried last part
+        /// returns the first import's answer.
+        func upload(_ content: Data, _ request: Otc_Cashapp_V1_ImportBankFileRequest, session: Session,
+                    tenant: String) async throws -> Otc_Cashapp_V1_ImportBankFileResponse {
+            let uploadID = UUID().uuidString.lowercased()
+            let count = (content.count + Self.partBytes - 1) / Self.partBytes
+            func mib(_ bytes: Int) -> String { String(format: "%.1f", Double(bytes) / 1_048_576) }
+            for part in 0..<count {
+                let range = (part * Self.partBytes)..<min(content.count, (part + 1) * Self.partBytes)
+                let last = part == count - 1
+                printError("uploading part \(part + 1)/\(count) (\(mib(range.upperBound)) of \(mib(content.count)) MiB)…")
+                var message = last ? request : Otc_Cashapp_V1_ImportBankFileRequest.with { $0.fileName = request.fileName }
+                message.content = content.subdata(in: range)
+                message.uploadID = uploadID
+                message.part = UInt32(part)
+                message.moreParts = !last
+                if last { printError("importing…") }
+                let (response, _) = try await session.invoke(
+                    CashAppMethods.importFile, message, as: Otc_Cashapp_V1_ImportBankFileResponse.self, tenant: tenant,
+                    idempotencyKey: "bank-upload:\(uploadID):\(part)", timeout: last ? .seconds(300) : .seconds(60))
+                if last { return response }
+                guard response.partsReceived == part + 1 else {
+                    throw CLIError("the server holds \(response.partsReceived) part(s) of upload \(uploadID) after part \(part + 1) of \(count); run the command again")
+                }
+            }
+            preconditionFailure("an upload has at least one part")
         }
     }
 }
@@ -149,14 +192,17 @@ struct MatchCommand: AsyncParsableCommand {
     struct Run: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Match unmatched receipts: sure proposals post, the others wait as exceptions with their best proposal.")
-        @Option(name: .customLong("max"), help: "At most this many receipts (oldest first).") var maxReceipts: UInt32 = 500
+        @Option(name: .customLong("max"), help: "At most this many receipts (oldest first; the server takes 5000 at most).")
+        var maxReceipts: UInt32 = 500
+        @Option(help: "Seconds the server may take (a run over a large ledger takes a while).") var timeout: Int = 300
         @OptionGroup var global: GlobalOptions
 
         func run() async throws {
             try await global.withSession { session in
-                let response = try await session.write(CashAppMethods.runMatching, Otc_Cashapp_V1_RunMatchingRequest.with {
+                let response = try await session.invoke(CashAppMethods.runMatching, Otc_Cashapp_V1_RunMatchingRequest.with {
                     $0.maxReceipts = maxReceipts
-                }, as: Otc_Cashapp_V1_RunMatchingResponse.self, tenant: try session.requireTenant())
+                }, as: Otc_Cashapp_V1_RunMatchingResponse.self, tenant: try session.requireTenant(),
+                   idempotencyKey: UUID().uuidString.lowercased(), timeout: .seconds(timeout)).response
                 if session.json { return try JSONOutput.print(response) }
                 print("\(response.receipts) receipt(s): \(response.applied) applied, \(response.exceptions) exception(s)\n")
                 var table = Table("receipt", "status", "customer", "rule", "conf>", "documents", "differences", "evidence")

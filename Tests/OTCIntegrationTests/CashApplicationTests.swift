@@ -216,4 +216,47 @@ struct CashApplicationTests {
             try await expectLedgerClean(desk.erp, tenant: desk.tenant)
         }
     }
+
+    /// A receipt that cannot post (here: its deduction would dispute more than is open, because a
+    /// dispute already covers the invoice) waits as an exception with the reason; the same run
+    /// applies the next receipt, and the ledger stays clean.
+    @Test func aReceiptThatCannotPostBecomesAnExceptionAndTheRunGoesOn() async throws {
+        try await withServer { server in
+            let desk = try await CollectionsTests.desk(server, "cash_fail", customers: ["C-1"])
+            _ = try await publishRules(#"{"cash_application": {"auto_apply_confidence": 70}}"#, tenant: desk.tenant, on: desk.lead)
+            let a = try await CollectionsTests.invoice(desk, "FAIL-A", customer: "C-1", issuedDaysAgo: 20, net: 100_000)  // 1 200.00
+            let b = try await CollectionsTests.invoice(desk, "FAIL-B", customer: "C-1", issuedDaysAgo: 20, net: 50_000)   //   600.00
+            let _: Otc_Disputes_V1_Dispute = try await desk.erp.call(DisputeTests.prefix + "OpenDispute", tenant: desk.tenant,
+                request: Otc_Disputes_V1_OpenDisputeRequest.with {
+                    $0.customerNumber = "C-1"; $0.reasonCode = "PRICE"; $0.description_p = "all of it"
+                    $0.items = [.with { $0.documentNumber = a.number; $0.amount = 120_000 }]
+                })
+            let file = """
+                :20:STMT-FAIL
+                :25:DE89370400440532013000
+                :28C:00102/001
+                :60F:C261125EUR0,00
+                :61:2611260126C500,00NTRFNONREF//F1
+                :86:166?00GUTSCHRIFT?20\(a.number) minus Mangel
+                :61:2611260126C600,00NTRFNONREF//F2
+                :86:166?00GUTSCHRIFT?20\(b.number)
+                :62F:C261126EUR1100,00
+                -
+                """
+            let _: Otc_Cashapp_V1_ImportBankFileResponse = try await desk.erp.call(Self.prefix + "ImportBankFile", tenant: desk.tenant,
+                request: Otc_Cashapp_V1_ImportBankFileRequest.with { $0.content = Data(file.utf8) })
+            let run: Otc_Cashapp_V1_RunMatchingResponse = try await desk.analyst.call(Self.prefix + "RunMatching", tenant: desk.tenant,
+                                                                                     request: Otc_Cashapp_V1_RunMatchingRequest())
+            #expect(run.receipts == 2 && run.applied == 1 && run.exceptions == 1, "\(run.proposals)")
+            let failed = try #require(run.proposals.first { $0.status == "proposed" })
+            #expect(failed.evidence.last?.hasPrefix("could not post:") == true && failed.allocations.first?.documentNumber == a.number, "\(failed.evidence)")
+            let queue: Otc_Cashapp_V1_ListProposalsResponse = try await desk.analyst.call(Self.prefix + "ListProposals", tenant: desk.tenant,
+                request: Otc_Cashapp_V1_ListProposalsRequest.with { $0.receiptID = failed.receiptID })
+            #expect(queue.exceptions.first?.suggestions.first?.evidence.last?.hasPrefix("could not post:") == true)
+            let document: Otc_Billing_V1_Document = try await desk.erp.call(
+                Method.getDocument, tenant: desk.tenant, request: Otc_Billing_V1_GetDocumentRequest.with { $0.number = a.number })
+            #expect(document.openAmount == 120_000)
+            try await expectLedgerClean(desk.erp, tenant: desk.tenant)
+        }
+    }
 }

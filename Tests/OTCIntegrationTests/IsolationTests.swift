@@ -115,4 +115,71 @@ struct IsolationTests {
             }
         }
     }
+
+    /// Cash application's ids, advices and upload parts belong to one tenant: used in another,
+    /// they are not found; named by another tenant's key or operator, they are refused.
+    @Test func cashApplicationIdsOfOneTenantMeanNothingInAnother() async throws {
+        try await withServer { server in
+            let prefix = "/otc.cashapp.v1.CashApplicationService/"
+            let a = try await CollectionsTests.desk(server, "iso_cash_a", customers: ["C-1"])
+            let b = try await CollectionsTests.desk(server, "iso_cash_b", customers: ["C-1"])
+            let invoice = try await CollectionsTests.invoice(a, "ISO-1", customer: "C-1", issuedDaysAgo: 5, net: 10_000)
+            let file = """
+                :20:ISO
+                :25:DE89370400440532013000
+                :28C:1/1
+                :60F:C261125EUR0,00
+                :61:2611260126C120,00NTRFNONREF//I1
+                :86:166?20\(invoice.number)
+                :62F:C261126EUR120,00
+                -
+                """
+            let request = Otc_Cashapp_V1_ImportBankFileRequest.with { $0.content = Data(file.utf8) }
+            await expectStatus(.permissionDenied) {
+                let _: Otc_Cashapp_V1_ImportBankFileResponse = try await a.erp.call(prefix + "ImportBankFile", tenant: b.tenant, request: request)
+            }
+            let _: Otc_Cashapp_V1_ImportBankFileResponse = try await a.erp.call(prefix + "ImportBankFile", tenant: a.tenant, request: request)
+            let run: Otc_Cashapp_V1_RunMatchingResponse = try await a.analyst.call(prefix + "RunMatching", tenant: a.tenant,
+                                                                                  request: Otc_Cashapp_V1_RunMatchingRequest())
+            let receipt = try #require(run.proposals.first?.receiptID)
+            #expect(run.applied == 1)
+            await expectStatus(.permissionDenied) {
+                let _: Otc_Cashapp_V1_Receipt = try await a.analyst.call(prefix + "ReverseApplication", tenant: b.tenant,
+                    request: Otc_Cashapp_V1_ReverseApplicationRequest.with { $0.receiptID = receipt; $0.reason = "x" })
+            }
+            await expectStatus(.notFound) {
+                let _: Otc_Cashapp_V1_Receipt = try await b.analyst.call(prefix + "ReverseApplication", tenant: b.tenant,
+                    request: Otc_Cashapp_V1_ReverseApplicationRequest.with { $0.receiptID = receipt; $0.reason = "x" })
+            }
+            await expectStatus(.notFound) {
+                let _: Otc_Cashapp_V1_Receipt = try await b.analyst.call(prefix + "ApplyReceipt", tenant: b.tenant,
+                    request: Otc_Cashapp_V1_ApplyReceiptRequest.with { $0.receiptID = receipt; $0.customerNumber = "C-1" })
+            }
+            await expectStatus(.notFound) {
+                let _: Otc_Cashapp_V1_ListProposalsResponse = try await b.analyst.call(prefix + "ListProposals", tenant: b.tenant,
+                    request: Otc_Cashapp_V1_ListProposalsRequest.with { $0.receiptID = receipt })
+            }
+            // B sees none of A's receipts, cash or advices; the same advice reference is B's own.
+            let receiptsB: Otc_Cashapp_V1_ListReceiptsResponse = try await b.analyst.call(prefix + "ListReceipts", tenant: b.tenant,
+                                                                                          request: Otc_Cashapp_V1_ListReceiptsRequest())
+            #expect(receiptsB.receipts.isEmpty)
+            let advice = Otc_Cashapp_V1_ImportRemittanceAdvicesRequest.with {
+                $0.advices = [.with { $0.reference = "ADV-SAME"; $0.lines = [.with { $0.documentNumber = invoice.number; $0.paid = 100 }] }]
+            }
+            for desk in [a, b] {
+                let stored: Otc_Cashapp_V1_ImportRemittanceAdvicesResponse = try await desk.erp.call(prefix + "ImportRemittanceAdvices", tenant: desk.tenant, request: advice)
+                #expect(stored.advicesNew == 1)
+            }
+            // An upload's parts are the tenant's: B cannot finish A's upload.
+            let _: Otc_Cashapp_V1_ImportBankFileResponse = try await a.erp.call(prefix + "ImportBankFile", tenant: a.tenant,
+                request: Otc_Cashapp_V1_ImportBankFileRequest.with { $0.uploadID = "up-iso-1"; $0.part = 0; $0.moreParts = true; $0.content = Data(file.utf8.prefix(40)) })
+            await expectStatus(.failedPrecondition) {
+                let _: Otc_Cashapp_V1_ImportBankFileResponse = try await b.erp.call(prefix + "ImportBankFile", tenant: b.tenant,
+                    request: Otc_Cashapp_V1_ImportBankFileRequest.with { $0.uploadID = "up-iso-1"; $0.part = 1; $0.content = Data(file.utf8.dropFirst(40)) })
+            }
+            let unapplied: Otc_Cashapp_V1_ListUnappliedResponse = try await b.analyst.call(prefix + "ListUnapplied", tenant: b.tenant,
+                                                                                          request: Otc_Cashapp_V1_ListUnappliedRequest())
+            #expect(unapplied.receipts.isEmpty && unapplied.onAccount.isEmpty && unapplied.totals.isEmpty)
+        }
+    }
 }

@@ -216,6 +216,12 @@ public enum MatchingEngine {
                     left -= paid
                     return paid > 0 ? .init(itemID: allocation.itemID, documentNumber: allocation.documentNumber, amount: paid) : nil
                 }
+                // The deduction is the last item's unpaid rest; a named item the money does not
+                // reach at all is no deduction but a question for a person.
+                if allocations.count < ordered.count {
+                    confidence = 60
+                    evidence.append("the payment does not reach \(ordered[allocations.count...].map(\.documentNumber).joined(separator: ", "))")
+                }
             } else {
                 allocations[allocations.count - 1].amount -= short
             }

@@ -90,7 +90,8 @@ public struct MatchingIndex: Sendable {
     func items(ofCustomer customer: String, bySerialsIn text: RemittanceText, besides found: [MatchableItem],
                currency: Currency) -> [(MatchableItem, String)] {
         guard let serials = bySerial[customer] else { return [] }
-        let taken = found.map { MatchingEngine.normalized($0.documentNumber) }
+        // The customer's own number ("Kd C-00341") is not a serial of its invoices.
+        let taken = found.map { MatchingEngine.normalized($0.documentNumber) } + [MatchingEngine.normalized(customer)]
         var result: [(MatchableItem, String)] = []
         var seen = Set(found.map(\.id))
         for number in text.numbers where !taken.contains(where: { $0.contains(number.text) }) {
