@@ -33,7 +33,13 @@ struct BankCommand: AsyncParsableCommand {
         @Argument(help: "The file.") var file: String
         @Option(help: "camt.053, camt.054, bai2, mt940 or csv (default: recognised).") var format: String?
         @Option(name: .customLong("csv-mapping"), help: "CSV column mapping (JSON file).") var csvMapping: String?
+        /// Tests send small files in parts with small parts.
+        @Option(name: .customLong("part-bytes"), help: .hidden) var partBytes: Int = Import.defaultPartBytes
         @OptionGroup var global: GlobalOptions
+
+        func validate() throws {
+            guard (1...Self.defaultPartBytes).contains(partBytes) else { throw ValidationError("--part-bytes is 1 to \(Self.defaultPartBytes)") }
+        }
 
         func run() async throws {
             let content = try Data(contentsOf: URL(fileURLWithPath: file))
@@ -46,7 +52,7 @@ struct BankCommand: AsyncParsableCommand {
                     $0.csvMappingJson = mapping
                 }
                 let response: Otc_Cashapp_V1_ImportBankFileResponse
-                if content.count <= Self.partBytes {
+                if content.count <= partBytes {
                     printError("importing \(file) (\(content.count) bytes)…")
                     var whole = request
                     whole.content = content
@@ -74,7 +80,7 @@ struct BankCommand: AsyncParsableCommand {
         }
 
         /// Files above this go in parts of this size (one frame holds 4 MiB).
-        static let partBytes = 3 * 1024 * 1024
+        static let defaultPartBytes = 3 * 1024 * 1024
 
         /// Sends a large file as parts of one fresh upload; the last part imports it. Each part has
         /// its own idempotency key, so a retried part is stored once and a retried last part
@@ -82,10 +88,10 @@ struct BankCommand: AsyncParsableCommand {
         func upload(_ content: Data, _ request: Otc_Cashapp_V1_ImportBankFileRequest, session: Session,
                     tenant: String) async throws -> Otc_Cashapp_V1_ImportBankFileResponse {
             let uploadID = UUID().uuidString.lowercased()
-            let count = (content.count + Self.partBytes - 1) / Self.partBytes
+            let count = (content.count + partBytes - 1) / partBytes
             func mib(_ bytes: Int) -> String { String(format: "%.1f", Double(bytes) / 1_048_576) }
             for part in 0..<count {
-                let range = (part * Self.partBytes)..<min(content.count, (part + 1) * Self.partBytes)
+                let range = (part * partBytes)..<min(content.count, (part + 1) * partBytes)
                 let last = part == count - 1
                 printError("uploading part \(part + 1)/\(count) (\(mib(range.upperBound)) of \(mib(content.count)) MiB)…")
                 var message = last ? request : Otc_Cashapp_V1_ImportBankFileRequest.with { $0.fileName = request.fileName }
