@@ -28,7 +28,7 @@ public struct CashApplication: Sendable {
     /// items and payers (what a receipt applies is no longer open for the next) and the open
     /// remittance advices (an advice found for a receipt gives the matcher its lines).
     public func run(limit: Int, rules: VersionedRules, in tx: TenantTransaction) async throws -> [Outcome] {
-        let pending = try await receipts.list(status: "unmatched", fileID: nil, afterSeq: nil, limit: limit, in: tx).map(\.0)
+        let pending = try await receipts.list(statuses: ["unmatched"], fileID: nil, afterSeq: nil, limit: limit, in: tx).map(\.0)
         guard !pending.isEmpty else { return [] }
         let matching = rules.rules.cashApplication
         var session = MatchingSession(index: MatchingIndex(payers: try await payerIdentities(in: tx), items: try await openItems(in: tx)),
@@ -157,15 +157,11 @@ public struct CashApplication: Sendable {
         let lastItem = proposal.allocations.last
         for difference in proposal.differences {
             switch difference {
-            case .discount(let amount):
+            case .discount(let amount), .bankCharges(let amount):
                 if let item = lastItem {
-                    posted.append(try await ledger.apply(amount, to: item.itemID, from: .account(.discount), on: date,
-                                                         reason: "discount (receipt \(receipt.reference))", in: tx).id)
-                }
-            case .bankCharges(let amount):
-                if let item = lastItem {
-                    posted.append(try await ledger.apply(amount, to: item.itemID, from: .account(.bankCharges), on: date,
-                                                         reason: "bank charges (receipt \(receipt.reference))", in: tx).id)
+                    let (account, label): (LedgerAccount, String) = if case .discount = difference { (.discount, "discount") } else { (.bankCharges, "bank charges") }
+                    posted.append(try await ledger.apply(amount, to: item.itemID, from: .account(account), on: date,
+                                                         reason: "\(label) (receipt \(receipt.reference))", in: tx).id)
                 }
             case .deduction(let amount, let reason):
                 if let item = lastItem {
@@ -179,11 +175,8 @@ public struct CashApplication: Sendable {
                 break
             }
         }
-        try await tx.query(
-            """
-            INSERT INTO receipt_applications (id, receipt_id, payment_item_id, ledger_applications, disputes, principal)
-            VALUES (\(applicationID), \(record.id), \(payment.id), \(posted), \(disputes), \(tx.context.principal.auditID))
-            """)
+        try await receipts.recordApplication(applicationID, receipt: record.id, paymentItem: payment.id, ledgerApplications: posted,
+                                             disputes: disputes, in: tx)
         try await store([proposal], for: record, status: "applied", rules: rules, in: tx)
         try await receipts.setStatus(record.id, to: "applied", paymentItem: payment.id, in: tx)
         try await tx.audit(action: "cashapp.apply", entityType: "receipt", entityID: record.id.uuidString.lowercased(), details: [
@@ -210,15 +203,7 @@ public struct CashApplication: Sendable {
         guard record.status == "applied" else {
             throw OTCError.failedPrecondition("receipt \(record.receipt.reference) is \(record.status); only an applied receipt can be reversed")
         }
-        var found: (UUID, UUID, [UUID], [String])?
-        for try await row in try await tx.query(
-            """
-            SELECT a.id, a.payment_item_id, a.ledger_applications, a.disputes FROM receipt_applications a
-            WHERE a.receipt_id = \(record.id) AND a.reversal_of IS NULL
-              AND NOT EXISTS (SELECT 1 FROM receipt_applications r WHERE r.reversal_of = a.id)
-            ORDER BY a.seq DESC LIMIT 1
-            """).decode((UUID, UUID, [UUID], [String]).self) { found = row }
-        guard let (applicationID, paymentItemID, posted, disputes) = found else {
+        guard let (applicationID, paymentItemID, posted, disputes) = try await receipts.lastApplication(of: record.id, in: tx) else {
             throw OTCError.failedPrecondition("receipt \(record.receipt.reference) has no application on record to reverse")
         }
         let date = tx.today
@@ -243,11 +228,7 @@ public struct CashApplication: Sendable {
             }
         }
         try await remittances.release(application: applicationID, in: tx)
-        try await tx.query(
-            """
-            INSERT INTO receipt_applications (receipt_id, payment_item_id, reversal_of, reason, principal)
-            VALUES (\(record.id), \(paymentItemID), \(applicationID), \(reason), \(tx.context.principal.auditID))
-            """)
+        try await receipts.recordReversal(of: applicationID, receipt: record.id, paymentItem: paymentItemID, reason: reason, in: tx)
         try await receipts.setStatus(record.id, to: "exception", paymentItem: nil, in: tx)
         try await openExceptionTask(record, best: "reversed", title: "Receipt \(record.receipt.reference) \(Money(units: record.receipt.amount, currency: record.receipt.currency)) was reversed (\(reason)): apply it again", rules: rules, in: tx)
         try await tx.audit(action: "cashapp.reverse", entityType: "receipt", entityID: record.id.uuidString.lowercased(), details: [

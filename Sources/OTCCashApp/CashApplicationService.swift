@@ -144,7 +144,7 @@ public struct CashApplicationService: RPCService {
         let after = try paging.afterNumber()
         let fileID = request.fileID.isEmpty ? nil : try UUID.parse(request.fileID, what: "bank file")
         return try await store.transaction(context) { tx in
-            let page = try await receipts.list(status: request.status.isEmpty ? nil : request.status, fileID: fileID, afterSeq: after,
+            let page = try await receipts.list(statuses: request.status.isEmpty ? nil : [request.status], fileID: fileID, afterSeq: after,
                                                limit: paging.limit, in: tx)
             var response = Otc_Cashapp_V1_ListReceiptsResponse()
             response.receipts = page.map { Self.message($0.0) }

@@ -30,13 +30,8 @@ extension ReceiptStore {
     /// Receipts in `statuses` (or one receipt), oldest first, with the proposals of their last
     /// matching run and the due time of their open exception task.
     func waiting(statuses: [String], only id: UUID?, afterSeq: Int64?, limit: Int, in tx: TenantTransaction) async throws -> [Waiting] {
-        var page: [(ReceiptRecord, Int64)] = []
-        if let id {
-            page = try await list(status: nil, fileID: nil, afterSeq: nil, limit: 1, only: id, in: tx)
-        } else {
-            for status in statuses { page += try await list(status: status, fileID: nil, afterSeq: afterSeq, limit: limit, in: tx) }
-            page = Array(page.sorted { $0.1 < $1.1 }.prefix(limit))
-        }
+        let page = id != nil ? try await list(statuses: nil, fileID: nil, afterSeq: nil, limit: 1, only: id, in: tx)
+            : try await list(statuses: statuses, fileID: nil, afterSeq: afterSeq, limit: limit, in: tx)
         guard !page.isEmpty else { return [] }
         let ids = page.map(\.0.id)
         var suggestions: [UUID: [StoredProposal]] = [:]

@@ -62,7 +62,7 @@ public struct ReceiptStore: Sendable {
 
     func find(_ id: UUID, lock: Bool, in tx: TenantTransaction) async throws -> ReceiptRecord? {
         if lock { try await tx.query("SELECT 1 FROM receipts WHERE id = \(id) FOR UPDATE") }
-        return try await list(status: nil, fileID: nil, afterSeq: nil, limit: 1, only: id, in: tx).first?.0
+        return try await list(statuses: nil, fileID: nil, afterSeq: nil, limit: 1, only: id, in: tx).first?.0
     }
 
     func setStatus(_ id: UUID, to status: String, paymentItem: UUID?, in tx: TenantTransaction) async throws {
@@ -72,7 +72,7 @@ public struct ReceiptStore: Sendable {
 
     /// Remembers that a bank account pays for a customer (the first receipt applied from it).
     func learn(account: String, customer: String, receipt: UUID, in tx: TenantTransaction) async throws {
-        let compact = String(account.uppercased().filter { $0.isLetter || $0.isNumber })
+        let compact = MatchingEngine.compactAccount(account)
         guard !compact.isEmpty else { return }
         try await tx.query(
             """
@@ -81,7 +81,40 @@ public struct ReceiptStore: Sendable {
             """)
     }
 
-    func list(status: String?, fileID: UUID?, afterSeq: Int64?, limit: Int, only id: UUID? = nil,
+    /// What one application of a receipt posted, so it can be reversed.
+    func recordApplication(_ id: UUID, receipt: UUID, paymentItem: UUID, ledgerApplications: [UUID], disputes: [String],
+                           in tx: TenantTransaction) async throws {
+        try await tx.query(
+            """
+            INSERT INTO receipt_applications (id, receipt_id, payment_item_id, ledger_applications, disputes, principal)
+            VALUES (\(id), \(receipt), \(paymentItem), \(ledgerApplications), \(disputes), \(tx.context.principal.auditID))
+            """)
+    }
+
+    /// The receipt's latest application not yet reversed: its id, payment item, ledger
+    /// applications and the disputes it opened.
+    func lastApplication(of receipt: UUID, in tx: TenantTransaction) async throws -> (UUID, UUID, [UUID], [String])? {
+        for try await row in try await tx.query(
+            """
+            SELECT a.id, a.payment_item_id, a.ledger_applications, a.disputes FROM receipt_applications a
+            WHERE a.receipt_id = \(receipt) AND a.reversal_of IS NULL
+              AND NOT EXISTS (SELECT 1 FROM receipt_applications r WHERE r.reversal_of = a.id)
+            ORDER BY a.seq DESC LIMIT 1
+            """).decode((UUID, UUID, [UUID], [String]).self) { return row }
+        return nil
+    }
+
+    /// A reversal is a row of its own pointing at the application (nothing is edited).
+    func recordReversal(of application: UUID, receipt: UUID, paymentItem: UUID, reason: String, in tx: TenantTransaction) async throws {
+        try await tx.query(
+            """
+            INSERT INTO receipt_applications (receipt_id, payment_item_id, reversal_of, reason, principal)
+            VALUES (\(receipt), \(paymentItem), \(application), \(reason), \(tx.context.principal.auditID))
+            """)
+    }
+
+    /// Receipts in any of `statuses` (nil: any status), oldest first.
+    func list(statuses: [String]?, fileID: UUID?, afterSeq: Int64?, limit: Int, only id: UUID? = nil,
               in tx: TenantTransaction) async throws -> [(ReceiptRecord, Int64)] {
         var result: [(ReceiptRecord, Int64)] = []
         for try await row in try await tx.query(
@@ -90,7 +123,7 @@ public struct ReceiptStore: Sendable {
                    value_date - DATE '1970-01-01', payer_name, payer_account, end_to_end_id, structured_references, remittance_text,
                    bank_reference, charges, status, file_id, seq
             FROM receipts
-            WHERE (\(status)::text IS NULL OR status = \(status)) AND (\(fileID)::uuid IS NULL OR file_id = \(fileID))
+            WHERE (\(statuses)::text[] IS NULL OR status = ANY(\(statuses))) AND (\(fileID)::uuid IS NULL OR file_id = \(fileID))
               AND (\(afterSeq)::bigint IS NULL OR seq > \(afterSeq)) AND (\(id)::uuid IS NULL OR id = \(id))
             ORDER BY seq LIMIT \(limit)
             """)

@@ -4,6 +4,12 @@ import Foundation
 /// definitions (versions 02, 04 and 08). Embedded as literals because the test target declares
 /// no resources.
 enum CamtFixtures {
+    /// A fixture file of `Tests/Fixtures`, shared with the integration tests.
+    static func fixture(_ name: String) -> String {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Fixtures/" + name)
+        return try! String(contentsOf: url, encoding: .utf8)
+    }
+
     /// camt.053.001.02: one credit transfer in (Ustrd + Strd RF reference, `Dbtr/Nm`, IBAN, `BIC`,
     /// `Dt` dates, amount only in `AmtDtls/TxAmt`) and the monthly account fee; v02-style summary.
     static let statement02 = """
@@ -105,134 +111,7 @@ enum CamtFixtures {
     /// camt.053.001.04: a batch credit of three transfers (`BICFI`, `DtTm` in +01:00 just after
     /// midnight, one amount only in `AmtDtls`, an `Othr` payer account, NOTPROVIDED end-to-end id)
     /// and the reversal of an earlier credit.
-    static let statement04 = """
-        <?xml version="1.0" encoding="UTF-8"?>
-        <Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.04">
-          <BkToCstmrStmt>
-            <GrpHdr>
-              <MsgId>ABNA-20261128-0412</MsgId>
-              <CreDtTm>2026-11-28T06:00:00+01:00</CreDtTm>
-            </GrpHdr>
-            <Stmt>
-              <Id>STMT-NL-2026-331</Id>
-              <CreDtTm>2026-11-28T06:00:00+01:00</CreDtTm>
-              <FrToDt>
-                <FrDtTm>2026-11-27T00:00:00+01:00</FrDtTm>
-                <ToDtTm>2026-11-27T23:59:59+01:00</ToDtTm>
-              </FrToDt>
-              <Acct>
-                <Id><IBAN>NL91ABNA0417164300</IBAN></Id>
-                <Ccy>EUR</Ccy>
-                <Svcr><FinInstnId><BICFI>ABNANL2AXXX</BICFI></FinInstnId></Svcr>
-              </Acct>
-              <Bal>
-                <Tp><CdOrPrtry><Cd>OPBD</Cd></CdOrPrtry></Tp>
-                <Amt Ccy="EUR">5000.00</Amt>
-                <CdtDbtInd>CRDT</CdtDbtInd>
-                <Dt><DtTm>2026-11-27T00:00:00+01:00</DtTm></Dt>
-              </Bal>
-              <Bal>
-                <Tp><CdOrPrtry><Cd>CLBD</Cd></CdOrPrtry></Tp>
-                <Amt Ccy="EUR">6150.49</Amt>
-                <CdtDbtInd>CRDT</CdtDbtInd>
-                <Dt><DtTm>2026-11-27T23:59:59+01:00</DtTm></Dt>
-              </Bal>
-              <Ntry>
-                <Amt Ccy="EUR">1600.49</Amt>
-                <CdtDbtInd>CRDT</CdtDbtInd>
-                <Sts>BOOK</Sts>
-                <BookgDt><DtTm>2026-11-27T00:15:00+01:00</DtTm></BookgDt>
-                <ValDt><DtTm>2026-11-28T00:30:00+01:00</DtTm></ValDt>
-                <AcctSvcrRef>BATCH-7781</AcctSvcrRef>
-                <BkTxCd>
-                  <Domn><Cd>PMNT</Cd><Fmly><Cd>RCDT</Cd><SubFmlyCd>BOOK</SubFmlyCd></Fmly></Domn>
-                </BkTxCd>
-                <NtryDtls>
-                  <Btch>
-                    <NbOfTxs>3</NbOfTxs>
-                    <TtlAmt Ccy="EUR">1600.49</TtlAmt>
-                    <CdtDbtInd>CRDT</CdtDbtInd>
-                  </Btch>
-                  <TxDtls>
-                    <Refs>
-                      <AcctSvcrRef>TX-7781-1</AcctSvcrRef>
-                      <EndToEndId>E2E-A-100</EndToEndId>
-                    </Refs>
-                    <Amt Ccy="EUR">300.00</Amt>
-                    <CdtDbtInd>CRDT</CdtDbtInd>
-                    <RltdPties>
-                      <Dbtr><Nm>Initech BV</Nm></Dbtr>
-                      <DbtrAcct><Id><IBAN>NL02RABO0123456789</IBAN></Id></DbtrAcct>
-                    </RltdPties>
-                    <RltdAgts><DbtrAgt><FinInstnId><BICFI>RABONL2UXXX</BICFI></FinInstnId></DbtrAgt></RltdAgts>
-                    <RmtInf>
-                      <Strd>
-                        <CdtrRefInf>
-                          <Tp><CdOrPrtry><Cd>SCOR</Cd></CdOrPrtry></Tp>
-                          <Ref>RF18539007547034</Ref>
-                        </CdtrRefInf>
-                      </Strd>
-                    </RmtInf>
-                  </TxDtls>
-                  <TxDtls>
-                    <Refs><EndToEndId>NOTPROVIDED</EndToEndId></Refs>
-                    <Amt Ccy="EUR">1200.50</Amt>
-                    <CdtDbtInd>CRDT</CdtDbtInd>
-                    <RltdPties>
-                      <Dbtr><Nm>Umbrella Corp</Nm></Dbtr>
-                      <DbtrAcct><Id><Othr><Id>884422117</Id></Othr></Id></DbtrAcct>
-                    </RltdPties>
-                    <RltdAgts><DbtrAgt><FinInstnId><BICFI>INGBNL2AXXX</BICFI></FinInstnId></DbtrAgt></RltdAgts>
-                    <RmtInf>
-                      <Strd>
-                        <RfrdDocInf>
-                          <Tp><CdOrPrtry><Cd>CINV</Cd></CdOrPrtry></Tp>
-                          <Nb>INV-2026-000200</Nb>
-                        </RfrdDocInf>
-                      </Strd>
-                      <Strd>
-                        <CdtrRefInf><Ref>RF712348231</Ref></CdtrRefInf>
-                      </Strd>
-                    </RmtInf>
-                  </TxDtls>
-                  <TxDtls>
-                    <Refs><EndToEndId>E2E-C-300</EndToEndId></Refs>
-                    <AmtDtls><TxAmt><Amt Ccy="EUR">99.99</Amt></TxAmt></AmtDtls>
-                    <RltdPties>
-                      <Dbtr><Nm>Hooli GmbH</Nm></Dbtr>
-                      <DbtrAcct><Id><IBAN>DE44500105175407324931</IBAN></Id></DbtrAcct>
-                    </RltdPties>
-                    <RmtInf><Ustrd>INV-2026-000201 less credit note CN-17</Ustrd></RmtInf>
-                  </TxDtls>
-                </NtryDtls>
-              </Ntry>
-              <Ntry>
-                <NtryRef>RVSL-0042</NtryRef>
-                <Amt Ccy="EUR">450.00</Amt>
-                <CdtDbtInd>DBIT</CdtDbtInd>
-                <RvslInd>true</RvslInd>
-                <Sts>BOOK</Sts>
-                <BookgDt><Dt>2026-11-27</Dt></BookgDt>
-                <ValDt><Dt>2026-11-25</Dt></ValDt>
-                <AcctSvcrRef>RV-99812</AcctSvcrRef>
-                <NtryDtls>
-                  <TxDtls>
-                    <Refs><EndToEndId>E2E-0042</EndToEndId></Refs>
-                    <Amt Ccy="EUR">450.00</Amt>
-                    <CdtDbtInd>DBIT</CdtDbtInd>
-                    <RltdPties>
-                      <Dbtr><Nm>Initech BV</Nm></Dbtr>
-                      <DbtrAcct><Id><IBAN>NL02RABO0123456789</IBAN></Id></DbtrAcct>
-                    </RltdPties>
-                    <RmtInf><Ustrd>RETURN AC04 INV-2026-000042</Ustrd></RmtInf>
-                    <RtrInf><Rsn><Cd>AC04</Cd></Rsn></RtrInf>
-                  </TxDtls>
-                </NtryDtls>
-              </Ntry>
-            </Stmt>
-          </BkToCstmrStmt>
-        </Document>
-        """
+    static let statement04 = fixture("camt.053.001.04-batch.xml")
 
     /// camt.053.001.08 with two statements (`Sts/Cd`, `Dbtr/Pty/Nm`) whose summaries and balances
     /// match. The second, in USD on an `Othr` account, has a pending entry (left out) and an INFO

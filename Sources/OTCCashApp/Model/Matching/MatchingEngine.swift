@@ -392,6 +392,4 @@ public enum MatchingEngine {
 
     static func compactAccount(_ text: String) -> String { normalized(text) }
 
-    /// Name similarity 0–100 (see `NameSimilarity`).
-    static func similarity(_ a: String, _ b: String) -> Int { NameSimilarity.score(a, b) }
 }

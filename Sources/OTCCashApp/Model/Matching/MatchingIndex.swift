@@ -78,11 +78,19 @@ public struct MatchingIndex: Sendable {
     /// The serial of a document number: its last group of digits (at least 3), as a number
     /// ("INV-2026-006227" → 6227).
     static func serial(of number: String) -> Int? {
-        guard let last = number.split(whereSeparator: { !($0.isASCII && ($0.isLetter || $0.isNumber)) }).last else { return nil }
-        let digits = last.reversed().prefix { $0.isASCII && $0.isNumber }
-        guard digits.count >= 3, digits.count <= 12 else { return nil }
-        return Int(String(digits.reversed()))
+        // Bytes, not Characters: this runs for every open item when a run builds its index.
+        func isAlphanumeric(_ byte: UInt8) -> Bool { (byte >= 48 && byte <= 57) || (byte | 0x20 >= 97 && byte | 0x20 <= 122) }
+        var value = 0, digits = 0
+        for byte in number.utf8.reversed().drop(while: { !isAlphanumeric($0) }) {
+            guard byte >= 48, byte <= 57 else { break }
+            guard digits < 12 else { return nil }
+            value += Int(byte - 48) * Self.powersOfTen[digits]
+            digits += 1
+        }
+        return digits >= 3 ? value : nil
     }
+
+    private static let powersOfTen = (0..<12).map { (0..<$0).reduce(1) { acc, _ in acc * 10 } }
 
     /// A customer's open items whose serials are numbers written in the text ("RG 037688 045746",
     /// or the rest of "INV-2026-006227/12611/38853"), except numbers inside `besides` (the numbers
